@@ -1,0 +1,57 @@
+"""Agents and pools as the engine keeps them: plain objects with ordered sets of free agents."""
+
+from __future__ import annotations
+
+
+class Agent:
+    """One agent. `sessions` contacts in progress, all on `channel` when there are any."""
+
+    __slots__ = ("channel", "free_since", "index", "leaving", "pool", "sessions")
+
+    def __init__(self, pool: PoolState, index: int) -> None:
+        self.pool = pool
+        self.index = index
+        self.sessions = 0
+        self.channel = -1
+        self.free_since = 0.0
+        self.leaving = False  # off shift: takes no new work, leaves when its last session ends
+
+
+class PoolState:
+    """A pool during a run.
+
+    `idle` holds agents with no session, longest idle first; `open_slots[ch]`
+    holds agents with sessions on channel ch and room for more (concurrency
+    above 1). Both are dicts used as ordered sets: O(1) removal of any agent.
+    """
+
+    __slots__ = ("active", "agents", "code", "idle", "name", "open_slots", "retired", "skills",
+                 "to_release")
+
+    def __init__(self, code: int, name: str, skills: tuple[int, ...]) -> None:
+        self.code = code
+        self.name = name
+        self.skills = skills
+        self.agents: list[Agent] = []  # every agent object ever made; index = position
+        self.idle: dict[Agent, None] = {}
+        self.open_slots: dict[int, dict[Agent, None]] = {ch: {} for ch in skills}
+        self.retired: list[Agent] = []  # off-shift agents, reused when staffing rises
+        self.active = 0  # agents on shift and not leaving
+        self.to_release = 0  # busy agents still to send off shift as they free up
+
+    def hire(self, now: float) -> Agent:
+        """An agent comes on shift, free; the caller gives it work or makes it idle."""
+        agent = self.retired.pop() if self.retired else Agent(self, len(self.agents))
+        if agent.index == len(self.agents):
+            self.agents.append(agent)
+        agent.leaving = False
+        agent.free_since = now
+        self.active += 1
+        return agent
+
+    def retire(self, agent: Agent) -> None:
+        """An idle agent goes off shift."""
+        del self.idle[agent]
+        agent.leaving = True
+        self.active -= 1
+        self.retired.append(agent)

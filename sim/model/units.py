@@ -1,0 +1,44 @@
+"""Durations: strings with a unit ("45s", "6min", "12h", "2d", "1h30min") or plain seconds."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|sec|min|s|m|h|d)\s*")
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a number or a string such as "6min" or "1h30min"; raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '6min'")
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError("a duration is a number of seconds or a string like '6min'")
+    text = value.strip()
+    pos, total = 0, 0.0
+    while pos < len(text):
+        match = _PART.match(text, pos)
+        if match is None:
+            raise ValueError(
+                f"cannot read duration {value!r}: use a number and a unit "
+                "(ms, s, min, h, d), e.g. '45s', '6min', '1h30min'"
+            )
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if pos == 0:
+        raise ValueError(f"cannot read duration {value!r}: it is empty")
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """A short human form, for messages and reports."""
+    for unit, size in (("d", DAY), ("h", HOUR), ("min", MINUTE)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"

@@ -1,0 +1,72 @@
+"""The routing-policy interface: two questions the engine asks, and a registry by name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+if TYPE_CHECKING:
+    from sim.engine.agents import Agent
+    from sim.engine.simulation import Simulation
+
+_REGISTRY: dict[str, type[Policy]] = {}
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Policy:
+    """A routing policy: one small class, registered by its `name`.
+
+    The engine calls it at its two decision points and then carries out the
+    answer; a policy reads the simulation (`sim.now`, `sim.head(channel)`,
+    `sim.waiting`, `sim.pools_for`, `sim.arrival`, ...) but never changes it.
+    Options come from the scenario's `[policy]` table, validated by `Options`.
+    """
+
+    name: ClassVar[str]
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    def __init__(self, options: BaseModel) -> None:
+        self.options = options
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.name] = cls
+
+    @classmethod
+    def validate_options(cls, options: dict[str, Any]) -> BaseModel:
+        """The options as the policy's model; ValueError naming the known options."""
+        try:
+            return cls.Options(**options)
+        except ValidationError as err:
+            known = ", ".join(cls.Options.model_fields) or "none"
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(
+                f"{where}: {first['msg']} (options of {cls.name!r}: {known})"
+            ) from None
+
+    def select_agent(self, sim: Simulation, contact: int, channel: int) -> Agent | None:
+        """A contact arrives: which free agent takes it (None: it waits in queue)."""
+        raise NotImplementedError
+
+    def select_contact(self, sim: Simulation, agent: Agent) -> int | None:
+        """An agent has room and work may be waiting: which contact (None: stay free)."""
+        raise NotImplementedError
+
+
+def policy_class(name: str) -> type[Policy]:
+    """The registered policy called `name`; ValueError listing the known ones."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ValueError(f"unknown policy {name!r} (known: {known})") from None
+
+
+def make_policy(name: str, options: dict[str, Any]) -> Policy:
+    cls = policy_class(name)
+    return cls(cls.validate_options(options))

@@ -1,0 +1,1 @@
+"""Scenario files: the TOML contract, loaded and validated at the edge."""
