@@ -133,6 +133,7 @@ class Simulation:
         env = self.env
         now = env._now
         arrival = self.arrival
+        arrival[i] = now  # the clock's sum may differ from the drawn time in the last bit
         nxt = i + 1
         if nxt < len(arrival):
             env.timeout(arrival[nxt] - now, nxt).callbacks.append(self._on_arrival)
@@ -215,10 +216,14 @@ class Simulation:
             self._start(i, ch, agent, now)
             if agent.sessions >= self.concurrency[ch]:
                 return
+        if self.concurrency[agent.channel] > 1:
+            slots = agent.pool.open_slots[agent.channel]
+            if agent.sessions:
+                slots[agent] = None
+            else:
+                slots.pop(agent, None)
         if agent.sessions == 0:
             idle.setdefault(agent)
-        elif self.concurrency[agent.channel] > 1:
-            agent.pool.open_slots[agent.channel][agent] = None
 
     def _on_abandon(self, event) -> None:
         i = event._value
@@ -262,8 +267,7 @@ class Simulation:
             pools=tuple(p.name for p in self.pools),
             arrival=np.asarray(self.arrival, dtype=float),
             channel=self._channel,
-            answered=np.where(np.frombuffer(self._status, np.uint8) == WAITING, np.nan,
-                              np.frombuffer(self._answered, float)),
+            answered=np.frombuffer(self._answered, float),
             ended=np.frombuffer(self._ended, float),
             pool=np.frombuffer(self._pool, np.int16),
             agent=np.frombuffer(self._agent, np.int32),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|sec|min|s|m|h|d)\s*")
+_PART = re.compile(r"\s*(-?(?:\d+(?:\.\d*)?|\.\d+))\s*(ms|sec|min|s|m|h|d)\s*")
 
 MINUTE = 60.0
 HOUR = 3600.0

@@ -14,7 +14,7 @@ _REGISTRY: dict[str, type[Policy]] = {}
 
 
 class NoOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Policy:
@@ -45,9 +45,8 @@ class Policy:
             known = ", ".join(cls.Options.model_fields) or "none"
             first = err.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(
-                f"{where}: {first['msg']} (options of {cls.name!r}: {known})"
-            ) from None
+            reason = "unknown option" if first["type"] == "extra_forbidden" else first["msg"]
+            raise ValueError(f"{where}: {reason} (options of {cls.name!r}: {known})") from None
 
     def select_agent(self, sim: Simulation, contact: int, channel: int) -> Agent | None:
         """A contact arrives: which free agent takes it (None: it waits in queue)."""

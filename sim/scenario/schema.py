@@ -10,6 +10,7 @@ end of the previous day.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -24,7 +25,7 @@ SHARE_TOLERANCE = 1e-6
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Target(Strict):
@@ -82,6 +83,13 @@ class Shift(Strict):
             raise ValueError("a shift starts at a time of day, below 24h")
         return v
 
+    @field_validator("length")
+    @classmethod
+    def _at_most_a_day(cls, v: float) -> float:
+        if v > DAY:
+            raise ValueError("a shift lasts at most 24h")
+        return v
+
 
 class Pool(Strict):
     """Agents with the same skills and schedule: `agents` (a number, or one per interval) or
@@ -133,7 +141,7 @@ class PolicySpec(Strict):
 
 
 class Scenario(Strict):
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: str  # also the default results folder
     horizon: PositiveDuration
     warmup: Duration = 0.0
     interval: PositiveDuration = 1800.0
@@ -142,6 +150,13 @@ class Scenario(Strict):
     choice: dict[Literal["default"], dict[str, Share]]
     channels: Annotated[dict[str, Channel], Field(min_length=1)]
     pools: Annotated[dict[str, Pool], Field(min_length=1)]
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", v):
+            raise ValueError("use letters, digits, '-', '_' and '.' only (it names a folder)")
+        return v
 
     @field_validator("policy", mode="before")
     @classmethod
@@ -177,7 +192,11 @@ class Scenario(Strict):
                 f"do not cover a day ({DAY / self.interval:g} needed)"
             )
         try:
-            policy_class(self.policy.name).validate_options(self.policy.options)
+            policy = policy_class(self.policy.name)
         except ValueError as err:
             raise ValueError(f"policy: {err}") from None
+        try:
+            policy.validate_options(self.policy.options)
+        except ValueError as err:
+            raise ValueError(f"policy.{err}") from None
         return self

@@ -1,0 +1,137 @@
+"""The command line: a thin layer over the Python API. `python -m sim` is the same program."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim import __version__
+from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, RunResult, run
+from sim.scenario.load import ScenarioError, load_scenario
+
+EXIT_BAD_INPUT = 2
+CHANNEL_METRICS = {"offered": "offered", "abandon_rate": "abandon rate",
+                   "wait_mean": "wait (s)", "service_level": "service level",
+                   "first_response_mean": "reply (s)"}
+POOL_METRICS = {"agents": "agents", "occupancy": "occupancy", "cost": "cost"}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sim",
+        description="Frontdoor: simulate customers on Twitter, email, phone and chat, and the "
+                    "agents who serve them.",
+        epilog="Exit codes: 0 done, 2 bad input (scenario or options). "
+               "Scenario keys: see README.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run_cmd = commands.add_parser(
+        "run", help="run a scenario and write its metrics",
+        description="Run replications of a scenario file and write metrics.csv, "
+                    "intervals.csv, contacts.parquet and run.json into the output folder.",
+    )
+    run_cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
+    run_cmd.add_argument("-n", "--replications", type=_positive_int,
+                         default=DEFAULT_REPLICATIONS, metavar="N",
+                         help=f"independent replications (default {DEFAULT_REPLICATIONS})")
+    run_cmd.add_argument("--seed", type=_seed, default=DEFAULT_SEED, metavar="S",
+                         help=f"seed of the random streams (default {DEFAULT_SEED}); "
+                         "the same seed gives the same results")
+    run_cmd.add_argument("--out", type=Path, metavar="DIR",
+                         help="output folder (default results/<scenario name>/)")
+    run_cmd.add_argument("-w", "--workers", type=_positive_int, default=1, metavar="K",
+                         help="worker processes (default 1); results do not depend on it")
+    run_cmd.add_argument("-q", "--quiet", action="store_true",
+                         help="no progress bar and no summary table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as err:
+        console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        return EXIT_BAD_INPUT
+    return _run(args, scenario, console)
+
+
+def _run(args: argparse.Namespace, scenario, console: Console) -> int:
+    from sim.report.outputs import write_run
+
+    out = args.out if args.out is not None else Path("results") / scenario.name
+    show = not args.quiet and console.is_terminal
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, disable=not show) as progress:
+        task = progress.add_task(f"{scenario.name}: replications", total=args.replications)
+        result = run(scenario, replications=args.replications, seed=args.seed,
+                     workers=args.workers, on_done=lambda _: progress.advance(task))
+    paths = write_run(result, out, args.workers)
+    if not args.quiet:
+        Console().print(*_summary(result))
+        print(f"{result.contacts_simulated:,} contacts in {result.seconds:.1f} s; "
+              f"results in {out}/ ({', '.join(p.name for p in paths)})")
+    return 0
+
+
+def _summary(result: RunResult) -> list[Table]:
+    """Two small tables that fit a terminal: channels, then pools (mean ± CI half-width)."""
+    title = (f"{result.scenario.name}: {result.scenario.policy.name}, "
+             f"{result.replications} replications, mean ± 95% CI half-width")
+    m = result.metrics
+    pools = m.channel.str.startswith("pool:")
+    return [_table(m[~pools], CHANNEL_METRICS, "channel", title),
+            _table(m[pools], POOL_METRICS, "pool", None)]
+
+
+def _table(m, metrics: dict[str, str], first: str, title: str | None) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(first, no_wrap=True, min_width=7)
+    shown = [name for name in metrics if name in set(m.metric)]
+    for name in shown:
+        table.add_column(metrics[name], justify="right", no_wrap=True)
+    for channel, rows in m.groupby("channel", sort=False):
+        by_metric = rows.set_index("metric")
+        table.add_row(channel.removeprefix("pool:"),
+                      *(_cell(by_metric.loc[n]) if n in by_metric.index else "" for n in shown))
+    return table
+
+
+def _cell(row) -> str:
+    mean, low, high = row["mean"], row["ci_low"], row["ci_high"]
+    if mean != mean:
+        return "-"
+    text = _number(mean)
+    if high == high and high != low:
+        text += f"\n[dim]±{_number((high - low) / 2, 2)}[/]"
+    return text
+
+
+def _number(x: float, digits: int = 3) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10**digits else f"{x:.{digits}g}"

@@ -1,0 +1,46 @@
+"""One row per contact of the measured period: the table behind `contacts.parquet`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.records import STATUS_NAMES, Records
+
+
+def measured(records: Records) -> np.ndarray:
+    """Indices of the contacts that count: those arriving in [0, horizon), warm-up left out."""
+    return np.flatnonzero((records.arrival >= 0) & (records.arrival < records.horizon))
+
+
+def contacts_table(records: Records, replication: int) -> pd.DataFrame:
+    """The measured contacts of one replication, with names instead of codes.
+
+    Compact dtypes (int32 ids, categoricals for names) because a replication
+    can hold a million contacts and the table goes to parquet as is.
+    """
+    idx = measured(records)
+    answered = records.answered[idx]
+    arrival = records.arrival[idx]
+    return pd.DataFrame({
+        "replication": np.full(len(idx), replication, dtype=np.int32),
+        "contact": idx.astype(np.int32),
+        "arrival": arrival,
+        "channel": pd.Categorical.from_codes(records.channel[idx].astype(np.int32),
+                                             categories=list(records.channels)),
+        "status": _status_names(records.status[idx]),
+        "answered": answered,
+        "ended": records.ended[idx],
+        "wait": answered - arrival,  # NaN when never answered
+        "pool": pd.Categorical.from_codes(records.pool[idx].astype(np.int32),  # -1 -> NA
+                                          categories=list(records.pools)),
+        "agent": records.agent[idx].astype(np.int32),
+    })
+
+
+def _status_names(status: np.ndarray) -> pd.Categorical:
+    codes = sorted(STATUS_NAMES)
+    position = np.full(max(codes) + 1, -1, dtype=np.int32)
+    position[codes] = np.arange(len(codes))
+    return pd.Categorical.from_codes(position[status],
+                                     categories=[STATUS_NAMES[c] for c in codes])

@@ -1,0 +1,109 @@
+"""What happened to each measured contact, judged by its channel's rules, and sums by group.
+
+Computed once per replication as flat arrays, so that per-channel and
+per-interval metrics are both plain `bincount`s over a group code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.records import ABANDONED, ANSWERED, Records
+from sim.metrics.contacts import measured
+from sim.scenario.schema import Scenario
+
+# Seconds: an arrival answered at once may differ from its arrival time by rounding.
+TOLERANCE = 1e-9
+DEFERRED_KINDS = ("deferred", "public")  # judged by first response, not by wait
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Per measured contact (arrival in [0, horizon)); booleans unless noted."""
+
+    channel: np.ndarray  # channel code
+    arrival: np.ndarray  # seconds
+    wait: np.ndarray  # answered - arrival, NaN unless answered
+    answered: np.ndarray
+    abandoned: np.ndarray
+    delayed: np.ndarray  # not taken on arrival
+    judged: np.ndarray  # its channel has a service-level target
+    met: np.ndarray  # judged and within the target
+    responded: np.ndarray  # deferred/public channel and served to completion
+    first_response: np.ndarray  # ended - arrival, NaN unless responded
+
+
+def outcomes(records: Records, scenario: Scenario) -> Outcomes:
+    idx = measured(records)
+    channel = records.channel[idx].astype(np.intp)
+    arrival = records.arrival[idx]
+    wait = records.answered[idx] - arrival
+    answered = ~np.isnan(wait)
+    specs = [scenario.channels[name] for name in records.channels]
+    within = np.array([np.inf if s.target is None else s.target.within for s in specs])
+    has_target = np.array([s.target is not None for s in specs], dtype=bool)
+    is_deferred = np.array([s.kind in DEFERRED_KINDS for s in specs], dtype=bool)
+
+    deferred = is_deferred[channel]
+    responded = deferred & (records.status[idx] == ANSWERED)
+    first_response = np.where(responded, records.ended[idx] - arrival, np.nan)
+    limit = within[channel] + TOLERANCE
+    with np.errstate(invalid="ignore"):  # NaN compares False: not answered, not within
+        in_time = np.where(deferred, first_response <= limit, wait <= limit)
+    judged = has_target[channel]
+    return Outcomes(
+        channel=channel,
+        arrival=arrival,
+        wait=wait,
+        answered=answered,
+        abandoned=records.status[idx] == ABANDONED,
+        delayed=~answered | (wait > TOLERANCE),
+        judged=judged,
+        met=judged & in_time,
+        responded=responded,
+        first_response=first_response,
+    )
+
+
+def group_sums(o: Outcomes, group: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Counts and ratio metrics per group code in [0, n); NaN where a ratio has no data."""
+
+    def count(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=flags, minlength=n)
+
+    offered = np.bincount(group, minlength=n).astype(float)
+    answered = count(o.answered)
+    abandoned = count(o.abandoned)
+    return {
+        "offered": offered,
+        "answered": answered,
+        "abandoned": abandoned,
+        "abandon_rate": ratio(abandoned, offered),
+        "delayed_share": ratio(count(o.delayed), offered),
+        "wait_mean": ratio(count(np.where(o.answered, o.wait, 0.0)), answered),
+        "service_level": ratio(count(o.met), count(o.judged)),
+        "first_response_mean": ratio(count(np.where(o.responded, o.first_response, 0.0)),
+                                     count(o.responded)),
+    }
+
+
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is 0 (a metric with no data, not an error)."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def applicable(records: Records, scenario: Scenario) -> dict[str, set[str]]:
+    """Which optional metrics each channel (and 'all') reports: service_level needs a target,
+    first_response_mean a deferred or public channel."""
+    out: dict[str, set[str]] = {}
+    for name in records.channels:
+        spec = scenario.channels[name]
+        out[name] = ({"service_level"} if spec.target is not None else set()) | (
+            {"first_response_mean"} if spec.kind in DEFERRED_KINDS else set())
+    out["all"] = set().union(*out.values())
+    return out

@@ -1,0 +1,41 @@
+"""Across replications: mean and Student-t confidence interval of each metric."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def summarize(per_replication: pd.DataFrame, by: list[str],
+              confidence: float = 0.95) -> pd.DataFrame:
+    """Columns `by` + mean, ci_low, ci_high, replications, one row per group.
+
+    Replications are independent, so their values are i.i.d. and the t
+    interval is the honest one for few replications. A NaN value (a metric
+    with no data in that replication) is left out; `replications` counts
+    the rest. With fewer than two, the interval is NaN.
+    """
+    keys = [*by, "replication"]
+    if per_replication.duplicated(keys).any():
+        raise ValueError(f"summarize: several rows per replication for one group of {by}; "
+                         "add the missing key to `by`")
+    values = per_replication["value"].astype(float)
+    if by:
+        grouped = values.groupby([per_replication[k] for k in by], sort=False, dropna=False,
+                                 observed=True)
+        table = grouped.agg(["mean", "std", "count"]).reset_index()
+    else:  # one group: everything
+        table = values.agg(["mean", "std", "count"]).to_frame().T
+    n = table["count"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = stats.t.ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
+        half = t * table["std"].to_numpy() / np.sqrt(n)
+    mean = table["mean"].to_numpy()
+    return pd.DataFrame({
+        **{key: table[key] for key in by},
+        "mean": mean,
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+        "replications": n.astype(np.int64),
+    })

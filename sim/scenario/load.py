@@ -1,0 +1,73 @@
+"""Read a scenario file and turn every problem into one readable line with the key path."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.scenario.schema import Scenario
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; `str()` is the message for the person who wrote it."""
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """The validated scenario in `path`; ScenarioError (file: key.path: reason) otherwise."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: cannot read: {err}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    return parse_scenario(data, source=str(path))
+
+
+def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a dict (e.g. from TOML, or built in a notebook)."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError("\n".join(f"{source}: {line}" for line in _lines(err))) from None
+
+
+def _lines(err: ValidationError) -> list[str]:
+    """One line per problem, the most specific first; union branches folded into one."""
+    found: dict[str, str] = {}
+    for e in err.errors(include_url=False):
+        where = _key_path(e["loc"])
+        found.setdefault(where, _message(e))
+    deeper = [w for w in found if any(o.startswith(w + ".") for o in found if o != w)]
+    return [f"{w}: {m}" if w else m for w, m in found.items() if w not in deeper]
+
+
+def _message(e: dict[str, Any]) -> str:
+    if e["type"] == "extra_forbidden":
+        return "unknown key"
+    if e["type"] == "missing":
+        return "required key is missing"
+    if e["type"] == "union_tag_invalid":
+        known = e["msg"].split("expected tags: ")[-1]
+        return f"unknown distribution {e['input'].get('dist')!r} (known: {known})"
+    return e["msg"].removeprefix("Value error, ").replace("Input should be", "should be")
+
+
+def _key_path(loc: tuple) -> str:
+    """TOML-style path, without pydantic's names for union branches ('int', 'exponential')."""
+    return ".".join(str(p) for p in loc if not _is_branch(p))
+
+
+_BRANCHES = {"exponential", "lognormal", "gamma", "deterministic", "empirical", "int", "float",
+             "str", "constrained-int", "constrained-float", "[key]"}
+
+
+def _is_branch(part: object) -> bool:
+    return isinstance(part, str) and (part in _BRANCHES or part.startswith(("function-", "list[")))
