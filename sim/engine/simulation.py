@@ -178,16 +178,16 @@ class Simulation:
         self._status[i] = ANSWERED
         self._ended[i] = now
         agent.sessions -= 1
+        pool = agent.pool
+        if self.concurrency[agent.channel] > 1:
+            pool.open_slots[agent.channel].pop(agent, None)  # _serve puts it back if it has room
         if agent.sessions == 0:
             agent.free_since = now
-        pool = agent.pool
         if pool.to_release and not agent.leaving:
             pool.to_release -= 1
             pool.active -= 1
             agent.leaving = True
         if agent.leaving:
-            if self.concurrency[agent.channel] > 1:
-                pool.open_slots[agent.channel].pop(agent, None)
             if agent.sessions == 0:
                 pool.retired.append(agent)
             return
@@ -216,14 +216,10 @@ class Simulation:
             self._start(i, ch, agent, now)
             if agent.sessions >= self.concurrency[ch]:
                 return
-        if self.concurrency[agent.channel] > 1:
-            slots = agent.pool.open_slots[agent.channel]
-            if agent.sessions:
-                slots[agent] = None
-            else:
-                slots.pop(agent, None)
         if agent.sessions == 0:
             idle.setdefault(agent)
+        elif self.concurrency[agent.channel] > 1:
+            agent.pool.open_slots[agent.channel][agent] = None
 
     def _on_abandon(self, event) -> None:
         i = event._value

@@ -1,0 +1,123 @@
+"""Invariants that hold for any valid scenario, and monotonicity under common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+from factory import phone_scenario
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.engine.records import ABANDONED, ANSWERED, IN_SERVICE, WAITING
+from sim.engine.simulation import simulate
+from sim.engine.streams import replication_seed
+from sim.scenario.load import parse_scenario
+
+KINDS = ("realtime", "deferred", "public")
+DISTS = (
+    {"dist": "exponential", "mean": 120},
+    {"dist": "lognormal", "mean": 90, "cv": 1.5},
+    {"dist": "gamma", "mean": 200, "shape": 0.7},
+    {"dist": "deterministic", "value": 60},
+    {"dist": "empirical", "values": [10, 30, 300]},
+)
+
+
+@st.composite
+def scenarios(draw):
+    n_channels = draw(st.integers(1, 4))
+    names = [f"c{k}" for k in range(n_channels)]
+    channels = {}
+    for name in names:
+        kind = draw(st.sampled_from(KINDS))
+        channel = {"kind": kind, "handle_time": draw(st.sampled_from(DISTS)),
+                   "concurrency": draw(st.integers(1, 3)),
+                   "concurrency_slowdown": draw(st.sampled_from([0.0, 0.25])),
+                   "backlog": draw(st.integers(0, 5))}
+        if kind == "realtime" and draw(st.booleans()):
+            channel["patience"] = draw(st.sampled_from(DISTS))
+        if draw(st.booleans()):
+            open_h = draw(st.integers(0, 23))
+            channel["hours"] = {"open": f"{open_h}h", "close": f"{(open_h + 8) % 24 or 24}h"}
+        channels[name] = channel
+    weights = draw(st.lists(st.integers(1, 5), min_size=n_channels, max_size=n_channels))
+    shares = {name: w / sum(weights) for name, w in zip(names, weights, strict=True)}
+    pools = {}
+    for k in range(draw(st.integers(1, 3))):
+        skills = draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+        if draw(st.booleans()):
+            staff = {"agents": draw(st.integers(0, 6))}
+        elif draw(st.booleans()):
+            staff = {"agents": draw(st.lists(st.integers(0, 6), min_size=1, max_size=48))}
+        else:
+            staff = {"shifts": [{"start": f"{draw(st.integers(0, 23))}h",
+                                 "length": f"{draw(st.integers(1, 24))}h",
+                                 "count": draw(st.integers(0, 5))}]}
+        pools[f"p{k}"] = {"skills": skills, **staff}
+    return parse_scenario({
+        "name": "prop", "horizon": draw(st.sampled_from([600, 3600 * 6, 3600 * 30])),
+        "warmup": draw(st.sampled_from([0, 1800])), "interval": "30min",
+        "demand": {"per_hour": draw(st.sampled_from([5, 60, 400]))},
+        "choice": {"default": shares}, "channels": channels, "pools": pools,
+    })
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32))
+def test_every_contact_is_accounted_for(scenario, seed):
+    """Conservation: each contact is answered, abandoned, or still in the system at the
+    horizon, and its times and agent agree with that."""
+    r = simulate(scenario, replication_seed(seed, 0))
+    has_answer, has_end = ~np.isnan(r.answered), ~np.isnan(r.ended)
+    assert set(np.unique(r.status)) <= {WAITING, IN_SERVICE, ANSWERED, ABANDONED}
+    assert np.array_equal(has_answer, np.isin(r.status, [IN_SERVICE, ANSWERED]))
+    assert np.array_equal(has_end, np.isin(r.status, [ANSWERED, ABANDONED]))
+    assert np.array_equal(r.pool >= 0, has_answer)
+    assert np.all(r.arrival >= -scenario.warmup) and np.all(r.arrival <= scenario.horizon)
+    assert np.all(r.answered[has_answer] >= r.arrival[has_answer])
+    started = np.where(has_answer, r.answered, r.arrival)
+    assert np.all(r.ended[has_end] >= started[has_end])
+    assert np.all(r.ended[has_end] <= scenario.horizon)
+    specs = list(scenario.channels.values())
+    skills = [set(p.skills) for p in scenario.pools.values()]
+    for i in np.flatnonzero(has_answer):
+        ch = r.channels[r.channel[i]]
+        assert ch in skills[r.pool[i]], "served by a pool without the skill"
+        hours = specs[r.channel[i]].hours
+        assert hours is None or hours.is_open(r.answered[i]), "answered while closed"
+    _assert_agents_within_concurrency(r, specs)
+
+
+def _assert_agents_within_concurrency(r, specs) -> None:
+    """At any instant an agent holds sessions of one channel only, at most its concurrency."""
+    served = np.flatnonzero(~np.isnan(r.answered))
+    ends = np.where(np.isnan(r.ended), r.horizon, r.ended)
+    for key in {(r.pool[i], r.agent[i]) for i in served}:
+        mine = served[(r.pool[served] == key[0]) & (r.agent[served] == key[1])]
+        events = sorted([(r.answered[i], 1, i) for i in mine] + [(ends[i], -1, i) for i in mine],
+                        key=lambda e: (e[0], e[1]))
+        held: set[int] = set()
+        for _, step, i in events:
+            if step < 0:
+                held.discard(i)
+                continue
+            held.add(i)
+            channels = {r.channel[j] for j in held}
+            assert len(channels) == 1, "an agent mixed channels"
+            assert len(held) <= specs[r.channel[i]].concurrency
+
+
+@settings(max_examples=40, deadline=None)
+@given(agents=st.integers(1, 8), load=st.floats(0.5, 1.3), seed=st.integers(0, 2**32),
+       handle=st.sampled_from([60.0, 300.0]))
+def test_an_extra_agent_never_lengthens_a_wait(agents, load, seed, handle):
+    """Under FIFO with common random numbers (same customers, same handle times), adding an
+    agent never makes any customer wait longer (Kiefer-Wolfowitz monotonicity)."""
+    per_hour = load * agents * 3600 / handle
+    base = simulate(phone_scenario(agents, per_hour, handle, horizon=6 * 3600.0),
+                    replication_seed(seed, 0))
+    more = simulate(phone_scenario(agents + 1, per_hour, handle, horizon=6 * 3600.0),
+                    replication_seed(seed, 0))
+    assert np.array_equal(base.arrival, more.arrival)
+    wait_base = np.where(np.isnan(base.answered), np.inf, base.answered - base.arrival)
+    wait_more = np.where(np.isnan(more.answered), np.inf, more.answered - more.arrival)
+    assert np.all(wait_more <= wait_base + 1e-9)
