@@ -1,9 +1,9 @@
 """One replication: simpy is the clock, plain containers hold the state.
 
-No processes: each scheduled thing (the next arrival, a service completion,
-an abandonment, a staffing or opening-hours change) is a simpy Timeout with
-one callback. Contacts are integers indexing columnar arrays; only the next
-arrival is ever on the event heap.
+No processes: a service completion, an abandonment, a staffing or an
+opening-hours change is a callback scheduled on simpy's heap; arrivals,
+known in advance, are fed to the clock in order (see `Clock`). Contacts are
+integers indexing columnar arrays.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections import deque
 from math import inf
 
 import numpy as np
-import simpy
 
 from sim.engine.agents import Agent, PoolState
+from sim.engine.clock import Clock
 from sim.engine.records import ABANDONED, ANSWERED, IN_SERVICE, WAITING, Records
 from sim.engine.streams import stream
 from sim.model.arrivals import arrival_times, rate_steps
@@ -36,7 +36,7 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, seed: np.random.SeedSequence) -> None:
         self.scenario = scenario
-        self.env = simpy.Environment(initial_time=-scenario.warmup)
+        self.env = Clock(initial_time=-scenario.warmup)
         self.policy = make_policy(scenario.policy.name, scenario.policy.options)
         self.channels = tuple(scenario.channels)
         self.channel_specs = tuple(scenario.channels.values())
@@ -115,28 +115,17 @@ class Simulation:
         for pool, spec in zip(self.pools, sc.pools.values(), strict=True):
             for t, count in staffing_steps(spec.agents, spec.shifts, sc.interval,
                                            -sc.warmup, sc.horizon):
-                self._at(t, self._on_staffing, (pool, count))
+                self.env.call_at(t, self._on_staffing, (pool, count))
         for ch, spec in enumerate(self.channel_specs):
             if spec.hours is not None:
                 for t, is_open in _hours_changes(spec.hours, -sc.warmup, sc.horizon):
-                    self._at(t, self._on_hours, (ch, is_open))
-        if self.arrival:
-            self._at(self.arrival[0], self._on_arrival, 0)
-        env.run(until=sc.horizon)
+                    self.env.call_at(t, self._on_hours, (ch, is_open))
+        env.run_merged(sc.horizon, self.arrival, self._on_arrival)
         return self._records()
 
-    def _at(self, t: float, callback, value) -> None:
-        self.env.timeout(t - self.env.now, value).callbacks.append(callback)
-
-    def _on_arrival(self, event) -> None:
-        i = event._value
+    def _on_arrival(self, i: int) -> None:
         env = self.env
         now = env._now
-        arrival = self.arrival
-        arrival[i] = now  # the clock's sum may differ from the drawn time in the last bit
-        nxt = i + 1
-        if nxt < len(arrival):
-            env.timeout(arrival[nxt] - now, nxt).callbacks.append(self._on_arrival)
         ch = self.channel_of[i]
         agent = self.policy.select_agent(self, i, ch) if self.open[ch] else None
         if agent is None:
@@ -144,7 +133,7 @@ class Simulation:
             self.waiting[ch] += 1
             patience = self._patience[i]
             if patience != inf:
-                env.timeout(patience, i).callbacks.append(self._on_abandon)
+                env.call_at(now + patience, self._on_abandon, i)
         else:
             if agent.sessions == 0:
                 del agent.pool.idle[agent]
@@ -158,11 +147,11 @@ class Simulation:
         sessions += 1
         agent.sessions = sessions
         duration = self._handle[i]
-        if sessions > 1:
+        concurrency = self.concurrency[ch]
+        if concurrency > 1:
             duration *= 1.0 + self.slowdown[ch] * (sessions - 1)
-        if self.concurrency[ch] > 1:
             slots = pool.open_slots[ch]
-            if sessions < self.concurrency[ch]:
+            if sessions < concurrency:
                 slots[agent] = None
             else:
                 slots.pop(agent, None)
@@ -170,7 +159,7 @@ class Simulation:
         self._answered[i] = now
         self._pool[i] = pool.code
         self._agent[i] = agent.index
-        self.env.timeout(duration, (i, agent)).callbacks.append(self._on_complete)
+        self.env.call_at(now + duration, self._on_complete, (i, agent))
 
     def _on_complete(self, event) -> None:
         i, agent = event._value

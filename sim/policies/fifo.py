@@ -24,8 +24,11 @@ class Fifo(Policy):
     name = "fifo"
 
     def select_agent(self, sim: Simulation, contact: int, channel: int) -> Agent | None:
+        pools = sim.pools_for[channel]
+        if len(pools) == 1 and pools[0].idle:  # the common case, without the comparison
+            return next(iter(pools[0].idle))
         best = None
-        for pool in sim.pools_for[channel]:
+        for pool in pools:
             if pool.idle:
                 agent = next(iter(pool.idle))
                 if best is None or agent.free_since < best.free_since:
