@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from sim import __version__
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, RunResult, run
@@ -77,15 +79,33 @@ def main(argv: list[str] | None = None) -> int:
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as err:
-        console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        _error(console, str(err))
         return EXIT_BAD_INPUT
-    return _run(args, scenario, console)
+    out = args.out if args.out is not None else Path("results") / scenario.name
+    problem = _unwritable(out)
+    if problem:
+        _error(console, problem)
+        return EXIT_BAD_INPUT
+    return _run(args, scenario, out, console)
 
 
-def _run(args: argparse.Namespace, scenario, console: Console) -> int:
+def _error(console: Console, message: str) -> None:
+    console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the output folder cannot be made, found before spending time on the run."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return f"{out}: cannot write the results there ({existing} is not a writable folder)"
+    return None
+
+
+def _run(args: argparse.Namespace, scenario, out: Path, console: Console) -> int:
     from sim.report.outputs import write_run
 
-    out = args.out if args.out is not None else Path("results") / scenario.name
     show = not args.quiet and console.is_terminal
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, disable=not show) as progress:

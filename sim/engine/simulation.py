@@ -112,14 +112,15 @@ class Simulation:
 
     def run(self) -> Records:
         sc, env = self.scenario, self.env
-        for pool, spec in zip(self.pools, sc.pools.values(), strict=True):
-            for t, count in staffing_steps(spec.agents, spec.shifts, sc.interval,
-                                           -sc.warmup, sc.horizon):
-                self.env.call_at(t, self._on_staffing, (pool, count))
+        # opening hours first: at the same instant, a channel closes before a shift starts
         for ch, spec in enumerate(self.channel_specs):
             if spec.hours is not None:
                 for t, is_open in _hours_changes(spec.hours, -sc.warmup, sc.horizon):
                     self.env.call_at(t, self._on_hours, (ch, is_open))
+        for pool, spec in zip(self.pools, sc.pools.values(), strict=True):
+            for t, count in staffing_steps(spec.agents, spec.shifts, sc.interval,
+                                           -sc.warmup, sc.horizon):
+                self.env.call_at(t, self._on_staffing, (pool, count))
         env.run_merged(sc.horizon, self.arrival, self._on_arrival)
         return self._records()
 

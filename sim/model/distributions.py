@@ -22,7 +22,7 @@ from sim.model.fields import Duration, PositiveDuration
 class _Dist(BaseModel):
     """Each subclass has a `mean` (a field or a property), a `variance` and a `ppf`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
     @property
     def variance(self) -> float:
