@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"\s*(-?(?:\d+(?:\.\d*)?|\.\d+))\s*(ms|sec|min|s|m|h|d)\s*")
+_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|sec|min|s|m|h|d)\s*")
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -21,6 +21,8 @@ def parse_duration(value: object) -> float:
     if not isinstance(value, str):
         raise ValueError("a duration is a number of seconds or a string like '6min'")
     text = value.strip()
+    sign = -1.0 if text.startswith("-") else 1.0  # kept, so the field says "must be >= 0"
+    text = text.removeprefix("-")
     pos, total = 0, 0.0
     while pos < len(text):
         match = _PART.match(text, pos)
@@ -33,7 +35,7 @@ def parse_duration(value: object) -> float:
         pos = match.end()
     if pos == 0:
         raise ValueError(f"cannot read duration {value!r}: it is empty")
-    return total
+    return sign * total
 
 
 def format_duration(seconds: float) -> str:
