@@ -22,24 +22,19 @@ CHANNEL_METRICS = {"offered": "offered", "abandon_rate": "abandon rate",
 POOL_METRICS = {"agents": "agents", "occupancy": "occupancy", "cost": "cost"}
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
+def _whole_number(minimum: int):
+    """An argparse type: a whole number of at least `minimum`."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} must be at least {minimum}")
+        return value
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,15 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "intervals.csv, contacts.parquet and run.json into the output folder.",
     )
     run_cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
-    run_cmd.add_argument("-n", "--replications", type=_positive_int,
+    run_cmd.add_argument("-n", "--replications", type=_whole_number(1),
                          default=DEFAULT_REPLICATIONS, metavar="N",
                          help=f"independent replications (default {DEFAULT_REPLICATIONS})")
-    run_cmd.add_argument("--seed", type=_seed, default=DEFAULT_SEED, metavar="S",
+    run_cmd.add_argument("--seed", type=_whole_number(0), default=DEFAULT_SEED, metavar="S",
                          help=f"seed of the random streams (default {DEFAULT_SEED}); "
                          "the same seed gives the same results")
     run_cmd.add_argument("--out", type=Path, metavar="DIR",
                          help="output folder (default results/<scenario name>/)")
-    run_cmd.add_argument("-w", "--workers", type=_positive_int, default=1, metavar="K",
+    run_cmd.add_argument("-w", "--workers", type=_whole_number(1), default=1, metavar="K",
                          help="worker processes (default 1); results do not depend on it")
     run_cmd.add_argument("-q", "--quiet", action="store_true",
                          help="no progress bar and no summary table")

@@ -10,7 +10,7 @@ can compare what was sampled with what was asked.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -66,6 +66,13 @@ class _MeanAndSpread(_Dist):
 
     mean: PositiveDuration
     cv: Annotated[float, Field(gt=0)] | None = None
+    _spread: ClassVar[str]  # the subclass's own spread parameter, the alternative to cv
+
+    @model_validator(mode="after")
+    def _one_spread(self) -> _MeanAndSpread:
+        if (self.cv is None) == (getattr(self, self._spread) is None):
+            raise ValueError(f"give exactly one of cv or {self._spread}")
+        return self
 
     @property
     def variance(self) -> float:
@@ -78,12 +85,7 @@ class _MeanAndSpread(_Dist):
 class LogNormal(_MeanAndSpread):
     dist: Literal["lognormal"]
     sigma: Annotated[float, Field(gt=0)] | None = None
-
-    @model_validator(mode="after")
-    def _one_spread(self) -> LogNormal:
-        if (self.cv is None) == (self.sigma is None):
-            raise ValueError("give exactly one of cv or sigma")
-        return self
+    _spread = "sigma"
 
     def _sigma(self) -> float:
         return self.sigma if self.sigma is not None else math.sqrt(math.log1p(self.cv**2))
@@ -100,12 +102,7 @@ class LogNormal(_MeanAndSpread):
 class Gamma(_MeanAndSpread):
     dist: Literal["gamma"]
     shape: Annotated[float, Field(gt=0)] | None = None
-
-    @model_validator(mode="after")
-    def _one_spread(self) -> Gamma:
-        if (self.cv is None) == (self.shape is None):
-            raise ValueError("give exactly one of cv or shape")
-        return self
+    _spread = "shape"
 
     def _shape(self) -> float:
         return self.shape if self.shape is not None else self.cv**-2

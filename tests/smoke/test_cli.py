@@ -17,6 +17,7 @@ import pytest
 
 from sim.cli import main
 from sim.report.atomic import write_atomic, write_text_atomic
+from tests.support import BASE, edit, write
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -25,31 +26,6 @@ METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "
 OUTPUTS = {"metrics.csv", "intervals.csv", "contacts.parquet", "run.json"}
 TIMEOUT = 120
 
-MINI = """\
-name = "mini"
-horizon = "2h"
-warmup = "10min"
-
-[demand]
-per_hour = 60
-
-[choice.default]
-phone = 0.5
-email = 0.5
-
-[channels.phone]
-kind = "realtime"
-handle_time = { dist = "exponential", mean = "3min" }
-patience = { dist = "exponential", mean = "60s" }
-
-[channels.email]
-kind = "deferred"
-handle_time = { dist = "gamma", mean = "5min", cv = 0.5 }
-
-[pools.team]
-skills = ["phone", "email"]
-agents = 3
-"""
 
 
 def sim(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -64,15 +40,6 @@ def assert_refused(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stdout
 
 
-def write(folder: Path, text: str, name: str = "scenario.toml") -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def broken(old: str, new: str) -> str:
-    assert MINI.count(old) == 1
-    return MINI.replace(old, new)
 
 
 # ---------------------------------------------------------------- (a) shipped scenarios
@@ -123,7 +90,7 @@ def test_shipped_scenario_runs_and_writes_every_output(tmp_path, scenario):
 
 def test_main_in_process_writes_outputs_and_prints_a_summary(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["run", str(write(tmp_path, MINI)), "-n", "2", "--out", str(out)]) == 0
+    assert main(["run", str(write(tmp_path, BASE)), "-n", "2", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     assert "results in" in captured.out
@@ -142,7 +109,7 @@ BAD = [
     ("shares", "email = 0.5", "email = 0.4", "choice.default: shares sum to 0.9"),
     ("skill", 'skills = ["phone", "email"]', 'skills = ["phone", "fax"]',
      "pools.team.skills: 'fax' names no channel"),
-    ("policy", 'name = "mini"', 'name = "mini"\npolicy = "lifo"',
+    ("policy", 'policy = "fifo"', 'policy = "lifo"',
      "policy: unknown policy 'lifo' (known: fifo"),
     ("nan", "per_hour = 60", "per_hour = nan", "demand.per_hour:"),
     ("deferred-patience", 'kind = "deferred"',
@@ -160,7 +127,7 @@ THROUGH_SUBPROCESS = {"unknown-nested-key", "negative-rate", "shares", "skill", 
                          [pytest.param(*case[1:], id=case[0]) for case in BAD
                           if case[0] in THROUGH_SUBPROCESS])
 def test_bad_scenario_is_refused_through_the_cli(tmp_path, old, new, expected):
-    path = write(tmp_path, broken(old, new))
+    path = write(tmp_path, edit(old, new))
     out = tmp_path / "out"
     result = sim("run", path, "--replications", 2, "--quiet", "--out", out)
     assert_refused(result)
@@ -180,7 +147,7 @@ def test_missing_file_is_refused_through_the_cli(tmp_path):
 
 
 def test_bad_scenario_without_out_writes_no_results_folder(tmp_path):
-    path = write(tmp_path, broken("per_hour = 60", "per_hour = -1"))
+    path = write(tmp_path, edit("per_hour = 60", "per_hour = -1"))
     result = sim("run", path, "--quiet", cwd=tmp_path)
     assert_refused(result)
     assert not (tmp_path / "results").exists()
@@ -189,7 +156,7 @@ def test_bad_scenario_without_out_writes_no_results_folder(tmp_path):
 @pytest.mark.parametrize(("old", "new", "expected"),
                          [pytest.param(*case[1:], id=case[0]) for case in BAD])
 def test_bad_scenario_through_main_returns_2(tmp_path, capsys, old, new, expected):
-    path = write(tmp_path, broken(old, new))
+    path = write(tmp_path, edit(old, new))
     out = tmp_path / "out"
     assert main(["run", str(path), "--quiet", "--out", str(out)]) == 2
     captured = capsys.readouterr()
@@ -204,14 +171,14 @@ def test_bad_scenario_through_main_returns_2(tmp_path, capsys, old, new, expecte
 # Regression: the message was once printed as rich markup, so "[v2]" in a file name vanished
 # (the message named the wrong file) and an unknown key "[/x]" crashed with a MarkupError.
 def test_file_name_with_brackets_is_shown_as_is(tmp_path):
-    path = write(tmp_path, broken("per_hour = 60", "per_hour = -1"), name="plan[v2].toml")
+    path = write(tmp_path, edit("per_hour = 60", "per_hour = -1"), name="plan[v2].toml")
     result = sim("run", path, "--quiet", "--out", tmp_path / "out")
     assert_refused(result)
     assert f"{path}: demand.per_hour:" in result.stderr
 
 
 def test_unknown_key_that_looks_like_markup_is_refused(tmp_path):
-    path = write(tmp_path, broken('name = "mini"', 'name = "mini"\n"[/x]" = 1'))
+    path = write(tmp_path, edit('name = "mini"', 'name = "mini"\n"[/x]" = 1'))
     result = sim("run", path, "--quiet", "--out", tmp_path / "out")
     assert_refused(result)
     assert "[/x]: unknown key" in result.stderr
@@ -259,7 +226,7 @@ def test_no_command_exits_2():
 def test_out_folder_that_cannot_be_created_is_refused(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    result = sim("run", write(tmp_path, MINI), "-n", "1", "--quiet", "--out", blocker / "out")
+    result = sim("run", write(tmp_path, BASE), "-n", "1", "--quiet", "--out", blocker / "out")
     assert_refused(result)
     assert str(blocker / "out") in result.stderr
     assert blocker.read_text() == "not a folder"
@@ -269,7 +236,7 @@ def test_out_folder_that_cannot_be_created_is_refused(tmp_path):
 def test_out_folder_that_cannot_be_created_through_main(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    code = main(["run", str(write(tmp_path, MINI)), "--quiet", "--out", str(blocker / "out")])
+    code = main(["run", str(write(tmp_path, BASE)), "--quiet", "--out", str(blocker / "out")])
     assert code == 2
     assert "Traceback" not in capsys.readouterr().err
 

@@ -8,10 +8,10 @@ number is pinned: the target is the formula.
 from __future__ import annotations
 
 import pytest
-from factory import phone_scenario, tolerance
 
 from sim.runner.run import run
 from sim.theory.erlang import erlang_a, erlang_c, mmc_mean_wait, mmc_service_level
+from tests.stats.factory import phone_scenario, tolerance
 
 REPLICATIONS = 30
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from factory import phone_scenario, tolerance
 
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.metrics import overlap_seconds, replication_metrics
 from sim.theory.erlang import erlang_a
+from tests.stats.factory import phone_scenario, tolerance
 
 AGENTS, PER_HOUR, HANDLE, PATIENCE = 50, 480, 360.0, 60.0
 REPLICATIONS = 20

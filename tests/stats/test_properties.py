@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from factory import phone_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +10,7 @@ from sim.engine.records import ABANDONED, ANSWERED, IN_SERVICE, WAITING
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.scenario.load import parse_scenario
+from tests.stats.factory import phone_scenario
 
 KINDS = ("realtime", "deferred", "public")
 DISTS = (

@@ -14,50 +14,11 @@ import numpy as np
 import pytest
 
 from sim.scenario.load import ScenarioError, load_scenario
-
-BASE = """\
-name = "mini"
-horizon = "2h"
-warmup = "10min"
-interval = "30min"
-policy = "fifo"
-
-[demand]
-per_hour = 60
-
-[choice.default]
-phone = 0.5
-email = 0.5
-
-[channels.phone]
-kind = "realtime"
-handle_time = { dist = "exponential", mean = "3min" }
-patience = { dist = "exponential", mean = "60s" }
-target = { within = "20s", share = 0.8 }
-
-[channels.email]
-kind = "deferred"
-handle_time = { dist = "gamma", mean = "5min", cv = 0.5 }
-
-[pools.team]
-skills = ["phone", "email"]
-agents = 3
-cost_per_hour = 20.0
-"""
+from tests.support import BASE, edit, write
 
 PHONE_HANDLE = 'handle_time = { dist = "exponential", mean = "3min" }'
 
 
-def edit(old: str, new: str, text: str = BASE) -> str:
-    """`text` with the one occurrence of `old` replaced by `new` (fails loudly if absent)."""
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in the base scenario"
-    return text.replace(old, new)
-
-
-def write(tmp_path, text: str, name: str = "scenario.toml"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def refusal(path) -> str:
