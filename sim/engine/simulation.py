@@ -66,16 +66,17 @@ class Simulation:
         needs = arrival_times(stream(seed, "arrivals"), edges, rates)
         shares = np.array([sc.choice["default"].get(ch, 0.0) for ch in self.channels])
         cumulative = np.cumsum(shares) / shares.sum()
+        cumulative[np.flatnonzero(shares)[-1]:] = 1.0  # rounding never picks a zero share
         u_choice = stream(seed, "choice").random(len(needs))
-        need_channel = np.minimum(np.searchsorted(cumulative, u_choice, side="right"),
-                                  len(self.channels) - 1)
+        need_channel = np.searchsorted(cumulative, u_choice, side="right")
         backlog_channel = np.repeat(np.arange(len(self.channels)),
                                     [c.backlog for c in self.channel_specs])
         arrival = np.concatenate((np.full(len(backlog_channel), start), needs))
         channel = np.concatenate((backlog_channel, need_channel)).astype(np.int8)
-        u_handle = np.concatenate((stream(seed, "backlog").random(len(backlog_channel)),
-                                   stream(seed, "handle").random(len(needs))))
-        u_patience = stream(seed, "patience").random(len(arrival))
+        u_backlog = stream(seed, "backlog").random((2, len(backlog_channel)))
+        u_handle = np.concatenate((u_backlog[0], stream(seed, "handle").random(len(needs))))
+        u_patience = np.concatenate((u_backlog[1],
+                                     stream(seed, "patience").random(len(needs))))
         handle = np.empty(len(arrival))
         patience = np.full(len(arrival), inf)
         for k, spec in enumerate(self.channel_specs):
