@@ -17,11 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sim.model.distributions import Distribution
 from sim.model.fields import Duration, PositiveDuration, Share
-from sim.model.units import DAY, format_duration
+from sim.model.units import DAY, HOUR, format_duration
 from sim.policies import policy_class
 
 Count = Annotated[int, Field(ge=0)]
 SHARE_TOLERANCE = 1e-6
+MAX_CHANNELS = 100  # channel codes are int8 in the records
+MAX_CONTACTS = 50_000_000  # per replication: beyond this memory, not patience, runs out
 
 
 class Strict(BaseModel):
@@ -148,7 +150,7 @@ class Scenario(Strict):
     policy: PolicySpec = PolicySpec(name="fifo")
     demand: Demand
     choice: dict[Literal["default"], dict[str, Share]]
-    channels: Annotated[dict[str, Channel], Field(min_length=1)]
+    channels: Annotated[dict[str, Channel], Field(min_length=1, max_length=MAX_CHANNELS)]
     pools: Annotated[dict[str, Pool], Field(min_length=1)]
 
     @field_validator("name")
@@ -185,6 +187,15 @@ class Scenario(Strict):
                     f"pools.{name}.agents: {len(pool.agents)} intervals of "
                     f"{format_duration(self.interval)} cover more than a day"
                 )
+        d = self.demand
+        expected = (d.per_hour / HOUR if d.per_hour else d.daily / DAY) * (
+            self.horizon + self.warmup)
+        if expected > MAX_CONTACTS:
+            key = "per_hour" if d.per_hour else "daily"
+            raise ValueError(
+                f"demand.{key}: about {expected:,.0f} needs per replication over warm-up and "
+                f"horizon, more than {MAX_CONTACTS:,} (shorten the horizon or the rate)"
+            )
         profile = self.demand.profile
         if profile is not None and not math.isclose(len(profile) * self.interval, DAY):
             raise ValueError(
