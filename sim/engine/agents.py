@@ -49,6 +49,18 @@ class PoolState:
         self.active += 1
         return agent
 
+    def release_partly_busy(self) -> bool:
+        """Send off shift an agent with a free chat slot, so it takes no new session; it leaves
+        when its sessions end. False if there is none."""
+        for slots in self.open_slots.values():
+            if slots:
+                agent = next(reversed(slots))
+                del slots[agent]
+                agent.leaving = True
+                self.active -= 1
+                return True
+        return False
+
     def retire(self, agent: Agent) -> None:
         """An idle agent goes off shift."""
         del self.idle[agent]

@@ -233,8 +233,8 @@ class Simulation:
             for _ in range(-change):
                 if pool.idle:
                     pool.retire(next(reversed(pool.idle)))  # the most recently idle leaves first
-                else:
-                    pool.to_release += 1
+                elif not pool.release_partly_busy():
+                    pool.to_release += 1  # the next agent to finish a contact leaves
 
     def _on_hours(self, event) -> None:
         ch, is_open = event._value

@@ -44,5 +44,6 @@ def arrival_times(rng: np.random.Generator, edges: np.ndarray, rates: np.ndarray
         more = np.cumsum(rng.standard_exponential(block)) + unit[-1]
         unit = np.concatenate((unit, more))
     unit = unit[unit < total]
-    positive = np.concatenate(([True], np.diff(cumulative) > 0))
-    return np.interp(unit, cumulative[positive], edges[positive])
+    # the piece with cumulative[k] <= u < cumulative[k+1]: never one with a zero rate
+    k = np.searchsorted(cumulative, unit, side="right") - 1
+    return edges[k] + (unit - cumulative[k]) / rates[k]

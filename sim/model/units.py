@@ -42,5 +42,5 @@ def format_duration(seconds: float) -> str:
     """A short human form, for messages and reports."""
     for unit, size in (("d", DAY), ("h", HOUR), ("min", MINUTE)):
         if seconds >= size and seconds % size == 0:
-            return f"{seconds / size:g}{unit}"
-    return f"{seconds:g}s"
+            return f"{seconds / size:.15g}{unit}"
+    return f"{seconds:.15g}s"
