@@ -10,13 +10,14 @@ can compare what was sampled with what was asked.
 from __future__ import annotations
 
 import math
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 from sim.model.fields import Duration, PositiveDuration
+from sim.model.units import parse_duration
 
 
 class _Dist(BaseModel):
@@ -83,9 +84,28 @@ class _MeanAndSpread(_Dist):
 
 
 class LogNormal(_MeanAndSpread):
+    """Given by its mean, or by its `median` (as follower counts are reported), with cv or
+    sigma."""
+
     dist: Literal["lognormal"]
     sigma: Annotated[float, Field(gt=0)] | None = None
     _spread = "sigma"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _median_to_mean(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "median" not in data:
+            return data
+        data = dict(data)
+        if "mean" in data:
+            raise ValueError("give mean or median, not both")
+        median = parse_duration(data.pop("median"))
+        sigma, cv = data.get("sigma"), data.get("cv")
+        spread = sigma if sigma is not None else math.sqrt(math.log1p(cv**2)) if cv else None
+        if spread is None or not isinstance(spread, int | float) or not median > 0:
+            raise ValueError("median needs a positive value and a cv or sigma")
+        data["mean"] = median * math.exp(spread**2 / 2)
+        return data
 
     def _sigma(self) -> float:
         return self.sigma if self.sigma is not None else math.sqrt(math.log1p(self.cv**2))

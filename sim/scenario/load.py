@@ -70,4 +70,5 @@ _BRANCHES = {"exponential", "lognormal", "gamma", "deterministic", "empirical", 
 
 
 def _is_branch(part: object) -> bool:
-    return isinstance(part, str) and (part in _BRANCHES or part.startswith(("function-", "list[")))
+    return isinstance(part, str) and (part in _BRANCHES
+                                      or part.startswith(("function-", "list[", "dict[")))

@@ -4,131 +4,35 @@ Validated once, here; the engine trusts what it is given. Field names are
 the TOML keys and the names used in output columns. Times of day (shift
 starts, opening hours) count from t=0, the end of the warm-up, which is
 midnight: daily patterns repeat every 24 h and the warm-up runs through the
-end of the previous day.
+end of the previous day. The parts live beside this file: channels, pools,
+demand (needs and events), behaviour (journeys and visibility).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import numpy as np
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from sim.model.distributions import Distribution
 from sim.model.fields import Duration, PositiveDuration, Share
+from sim.model.presets import preset_tables
 from sim.model.units import DAY, HOUR, format_duration
 from sim.policies import policy_class
+from sim.scenario.base import Strict
+from sim.scenario.behaviour import Journeys, Visibility
+from sim.scenario.channels import Channel, Hours, NextStep, Redirect, Target
+from sim.scenario.demand import Demand, Event, Needs
+from sim.scenario.pools import Pool, Shift
 
-Count = Annotated[int, Field(ge=0)]
+__all__ = ["Channel", "Demand", "Event", "Hours", "Journeys", "Needs", "NextStep",
+           "PolicySpec", "Pool", "Redirect", "Scenario", "Shift", "Target", "Visibility"]
+
 SHARE_TOLERANCE = 1e-6
 MAX_CHANNELS = 100  # channel codes are int8 in the records
 MAX_CONTACTS = 50_000_000  # per replication: beyond this memory, not patience, runs out
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
-
-
-class Target(Strict):
-    """Service-level target: `share` of contacts answered within `within`."""
-
-    within: Duration
-    share: Annotated[float, Field(gt=0, le=1)] = 0.8
-
-
-class Hours(Strict):
-    """Daily opening hours: agents take this channel's contacts only between `open` and `close`."""
-
-    open: Duration
-    close: Duration
-
-    @model_validator(mode="after")
-    def _within_a_day(self) -> Hours:
-        if not (self.open < DAY and 0 < self.close <= DAY and self.open != self.close):
-            raise ValueError("open and close are times of day (0 to 24h) and must differ")
-        return self
-
-    def is_open(self, t: float) -> bool:
-        tod = t % DAY
-        if self.open < self.close:
-            return self.open <= tod < self.close
-        return tod >= self.open or tod < self.close  # open past midnight
-
-
-class Channel(Strict):
-    kind: Literal["realtime", "deferred", "public"]
-    handle_time: Distribution
-    patience: Distribution | None = None  # absent: nobody abandons
-    target: Target | None = None
-    concurrency: Annotated[int, Field(ge=1)] = 1  # sessions an agent holds at once (chat)
-    concurrency_slowdown: Annotated[float, Field(ge=0)] = 0.0  # each extra session slows all
-    hours: Hours | None = None  # absent: open around the clock
-    backlog: Count = 0  # contacts already waiting at the start of the warm-up
-
-    @model_validator(mode="after")
-    def _kind_rules(self) -> Channel:
-        if self.kind != "realtime" and self.patience is not None:
-            raise ValueError(f"patience: a {self.kind} channel has no abandonment; remove it")
-        return self
-
-
-class Shift(Strict):
-    start: Duration  # time of day
-    length: PositiveDuration
-    count: Count
-
-    @field_validator("start")
-    @classmethod
-    def _time_of_day(cls, v: float) -> float:
-        if v >= DAY:
-            raise ValueError("a shift starts at a time of day, below 24h")
-        return v
-
-    @field_validator("length")
-    @classmethod
-    def _at_most_a_day(cls, v: float) -> float:
-        if v > DAY:
-            raise ValueError("a shift lasts at most 24h")
-        return v
-
-
-class Pool(Strict):
-    """Agents with the same skills and schedule: `agents` (a number, or one per interval) or
-    `shifts`."""
-
-    skills: Annotated[list[str], Field(min_length=1)]
-    agents: Count | Annotated[list[Count], Field(min_length=1)] | None = None
-    shifts: Annotated[list[Shift], Field(min_length=1)] | None = None
-    cost_per_hour: Annotated[float, Field(ge=0)] = 0.0
-
-    @model_validator(mode="after")
-    def _one_schedule(self) -> Pool:
-        if (self.agents is None) == (self.shifts is None):
-            raise ValueError("give exactly one of agents or shifts")
-        if len(set(self.skills)) != len(self.skills):
-            raise ValueError("skills: a channel is named twice")
-        return self
-
-
-class Demand(Strict):
-    """Needs per hour (`per_hour`), or a `daily` volume spread by an intraday `profile`
-    with one weight per reporting interval of the day."""
-
-    per_hour: Annotated[float, Field(gt=0)] | None = None
-    daily: Annotated[float, Field(gt=0)] | None = None
-    profile: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] | None = None
-
-    @model_validator(mode="after")
-    def _one_volume(self) -> Demand:
-        if (self.per_hour is None) == (self.daily is None):
-            raise ValueError("give exactly one of per_hour or daily")
-        if self.profile is not None:
-            if self.daily is None:
-                raise ValueError("profile: goes with daily, not per_hour")
-            if sum(self.profile) <= 0:
-                raise ValueError("profile: the weights sum to zero")
-        return self
 
 
 class PolicySpec(Strict):
@@ -149,9 +53,14 @@ class Scenario(Strict):
     interval: PositiveDuration = 1800.0
     policy: PolicySpec = PolicySpec(name="fifo")
     demand: Demand
-    choice: dict[Literal["default"], dict[str, Share]]
+    needs: Needs = Needs()
+    events: list[Event] = Field(default_factory=list)
+    # "preset" names a survey preset; every other key is a table (a reason, or "default")
+    choice: Annotated[dict[str, str | dict[str, Share]], Field(min_length=1)]
     channels: Annotated[dict[str, Channel], Field(min_length=1, max_length=MAX_CHANNELS)]
     pools: Annotated[dict[str, Pool], Field(min_length=1)]
+    journeys: Journeys = Journeys()
+    visibility: Visibility = Visibility()
 
     @field_validator("name")
     @classmethod
@@ -165,28 +74,135 @@ class Scenario(Strict):
     def _policy_by_name(cls, v: object) -> object:
         return {"name": v} if isinstance(v, str) else v
 
+    # ---- derived views the engine uses ----------------------------------------------------
+
+    def choice_tables(self) -> dict[str, dict[str, float]]:
+        """Tables by reason ("default" for the rest): the preset's, then the file's own."""
+        preset = self.choice.get("preset")
+        tables = dict(preset_tables(preset)) if isinstance(preset, str) else {}
+        tables.update({k: v for k, v in self.choice.items() if k != "preset"})
+        return tables
+
+    def table_for(self, reason: str) -> dict[str, float]:
+        tables = self.choice_tables()
+        return tables.get(reason, tables.get("default", {}))
+
+    @property
+    def public_channel(self) -> str | None:
+        """Where public complaints go: `journeys.public_channel`, else the first public one."""
+        if self.journeys.public_channel is not None:
+            return self.journeys.public_channel
+        return next((n for n, c in self.channels.items() if c.kind == "public"), None)
+
+    # ---- cross-field rules, each error with its key path ------------------------------------
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        channels = set(self.channels)
-        known = ", ".join(sorted(channels))
-        for table, shares in self.choice.items():
-            for ch in shares:
-                if ch not in channels:
-                    raise ValueError(f"choice.{table}.{ch}: names no channel (channels: {known})")
-            total = sum(shares.values())
-            if not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
-                raise ValueError(f"choice.{table}: shares sum to {total:g}, not 1")
+        self._check_channel_names()
+        self._check_choice()
+        self._check_needs()
+        self._check_pools()
+        self._check_demand()
+        self._check_policy()
+        return self
+
+    def _check_channel_names(self) -> None:
+        known = ", ".join(self.channels)
+
+        def check(path: str, name: str | None) -> None:
+            if name is not None and name not in self.channels:
+                raise ValueError(f"{path}: {name!r} names no channel (channels: {known})")
+
+        for ch, spec in self.channels.items():
+            check(f"channels.{ch}.escalate_to", spec.escalate_to)
+            if spec.redirect is not None:
+                for target in spec.redirect.to:
+                    check(f"channels.{ch}.redirect.to", target)
+                _check_sum(f"channels.{ch}.redirect.to", spec.redirect.to)
         for name, pool in self.pools.items():
             for ch in pool.skills:
-                if ch not in channels:
+                check(f"pools.{name}.skills", ch)
+        check("journeys.public_channel", self.journeys.public_channel)
+
+    def _check_choice(self) -> None:
+        reasons = set(self.needs.reasons)
+        for key, value in self.choice.items():
+            if key == "preset":
+                if not isinstance(value, str):
+                    raise ValueError("choice.preset: the name of a preset")
+                try:
+                    preset_tables(value)
+                except ValueError as err:
+                    raise ValueError(f"choice.preset: {err}") from None
+            elif not isinstance(value, dict):
+                raise ValueError(f"choice.{key}: a table of channel shares")
+            elif key != "default" and key not in reasons:
+                raise ValueError(f"choice.{key}: names no reason (needs.reasons: "
+                                 f"{', '.join(reasons)}) and is not 'default'")
+        tables = self.choice_tables()
+        preset = self.choice.get("preset")
+        where = f"choice.preset {preset}" if preset else "choice"
+        for reason in reasons:
+            if reason not in tables and "default" not in tables:
+                raise ValueError(f"choice: no table for reason {reason!r} and no 'default'")
+        twitter_only = [c.needs_twitter for c in self.channels.values()]
+        for key, shares in tables.items():
+            known = ", ".join(self.channels)
+            for ch in shares:
+                if ch in self.channels:
+                    continue
+                if key in self.choice:
+                    raise ValueError(f"choice.{key}.{ch}: names no channel (channels: {known})")
+                raise ValueError(f"{where}: table {key!r} names channel {ch!r}, which the "
+                                 f"scenario does not define (channels: {known})")
+            _check_sum(f"choice.{key}", shares)
+            row = np.array([shares.get(ch, 0.0) for ch in self.channels])
+            on_twitter = float(row[twitter_only].sum())
+            for region in self.needs.regions:
+                users = self.needs.by_region("twitter_users", region)
+                if on_twitter > users + SHARE_TOLERANCE:
                     raise ValueError(
-                        f"pools.{name}.skills: {ch!r} names no channel (channels: {known})"
-                    )
+                        f"choice.{key}: Twitter-only channels take {on_twitter:.1%} of needs, "
+                        f"but only {users:.1%} of customers in {region} use Twitter "
+                        "(needs.twitter_users)")
+
+    def _check_needs(self) -> None:
+        n = self.needs
+        _check_sum("needs.reasons", n.reasons)
+        _check_sum("needs.regions", n.regions)
+        for field in ("twitter_users", "self_service"):
+            value = getattr(n, field)
+            if isinstance(value, dict) and set(value) != set(n.regions):
+                raise ValueError(f"needs.{field}: give one value per region "
+                                 f"({', '.join(n.regions)})")
+        for k, event in enumerate(self.events):
+            if event.reason not in n.reasons:
+                raise ValueError(f"events.{k}.reason: {event.reason!r} names no reason "
+                                 f"(needs.reasons: {', '.join(n.reasons)})")
+        for ch, spec in self.channels.items():
+            for field, value in (("fcr", spec.fcr),
+                                 ("redirect.share", spec.redirect and spec.redirect.share)):
+                if isinstance(value, dict):
+                    for reason in value:
+                        if reason != "default" and reason not in n.reasons:
+                            raise ValueError(f"channels.{ch}.{field}.{reason}: names no reason")
+                    if "default" not in value and set(n.reasons) - set(value):
+                        raise ValueError(f"channels.{ch}.{field}: give 'default' or every "
+                                         "reason")
+        needs_public = any(spec.on_abandon.public or spec.on_late.public
+                           for spec in self.channels.values()) or self.journeys.on_unresolved.public
+        if needs_public and self.public_channel is None:
+            raise ValueError("journeys.public_channel: public complaints need a public channel")
+
+    def _check_pools(self) -> None:
+        for name, pool in self.pools.items():
             if isinstance(pool.agents, list) and self.interval * len(pool.agents) > DAY:
                 raise ValueError(
                     f"pools.{name}.agents: {len(pool.agents)} intervals of "
                     f"{format_duration(self.interval)} cover more than a day"
                 )
+
+    def _check_demand(self) -> None:
         d = self.demand
         expected = (d.per_hour / HOUR if d.per_hour else d.daily / DAY) * (
             self.horizon + self.warmup)
@@ -196,12 +212,13 @@ class Scenario(Strict):
                 f"demand.{key}: about {expected:,.0f} needs per replication over warm-up and "
                 f"horizon, more than {MAX_CONTACTS:,} (shorten the horizon or the rate)"
             )
-        profile = self.demand.profile
-        if profile is not None and not math.isclose(len(profile) * self.interval, DAY):
+        if d.profile is not None and not math.isclose(len(d.profile) * self.interval, DAY):
             raise ValueError(
-                f"demand.profile: {len(profile)} weights of {format_duration(self.interval)} "
+                f"demand.profile: {len(d.profile)} weights of {format_duration(self.interval)} "
                 f"do not cover a day ({DAY / self.interval:g} needed)"
             )
+
+    def _check_policy(self) -> None:
         try:
             policy = policy_class(self.policy.name)
         except ValueError as err:
@@ -210,4 +227,9 @@ class Scenario(Strict):
             policy.validate_options(self.policy.options)
         except ValueError as err:
             raise ValueError(f"policy.{err}") from None
-        return self
+
+
+def _check_sum(path: str, shares: dict[str, float]) -> None:
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
+        raise ValueError(f"{path}: shares sum to {total:g}, not 1")
