@@ -1,41 +1,55 @@
 """One replication: simpy is the clock, plain containers hold the state.
 
-No processes: a service completion, an abandonment, a staffing or an
-opening-hours change is a callback scheduled on simpy's heap; arrivals,
-known in advance, are fed to the clock in order (see `Clock`). Contacts are
-integers indexing columnar arrays.
+No processes: a service completion, an abandonment, a late reply, a
+follow-up contact, a staffing or an opening-hours change is a callback
+scheduled on simpy's heap; first contacts, known in advance, are fed to the
+clock in order (see `Clock`). Contacts and needs are integers indexing
+columns. What customers do between contacts lives in `journeys.py`.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import deque
-from math import inf
+from math import inf, isnan, nan
 
 import numpy as np
 
 from sim.engine.agents import Agent, PoolState
 from sim.engine.clock import Clock
-from sim.engine.records import ABANDONED, ANSWERED, IN_SERVICE, WAITING, Records
-from sim.engine.streams import stream
-from sim.model.arrivals import arrival_times, rate_steps
+from sim.engine.journeys import Journeys
+from sim.engine.population import draw_population, group_of
+from sim.engine.records import (
+    ABANDONED,
+    ANSWERED,
+    DEFLECTED,
+    FIRST,
+    IN_SERVICE,
+    OPEN,
+    RESOLVED,
+    WAITING,
+    Needs,
+    Records,
+)
 from sim.model.staffing import staffing_steps
 from sim.model.units import DAY
 from sim.policies import make_policy
 from sim.scenario.schema import Scenario
 
 
-class Simulation:
+class Simulation(Journeys):
     """The state of one replication. Policies read it; only the engine changes it.
 
     What a policy may read: `now`, `channels` (names), `channel_specs`,
     `pools`, `pools_for[ch]` (pools with skill ch), `concurrency[ch]`,
     `open[ch]`, `waiting[ch]` (contacts in queue), `head(ch)` (oldest waiting
-    contact or None), `arrival[i]` and `channel_of[i]` of contact i.
+    contact or None), `arrival[i]`, `channel_of[i]` and `need_of[i]` of
+    contact i.
     """
 
     def __init__(self, scenario: Scenario, seed: np.random.SeedSequence) -> None:
         self.scenario = scenario
+        self._seed = seed
         self.env = Clock(initial_time=-scenario.warmup)
         self.policy = make_policy(scenario.policy.name, scenario.policy.options)
         self.channels = tuple(scenario.channels)
@@ -50,51 +64,64 @@ class Simulation:
         )
         self.concurrency = tuple(c.concurrency for c in self.channel_specs)
         self.slowdown = tuple(c.concurrency_slowdown for c in self.channel_specs)
+        self.realtime = tuple(c.kind == "realtime" for c in self.channel_specs)
         self.open = [c.hours is None or c.hours.is_open(-scenario.warmup)
                      for c in self.channel_specs]
         self.queues: tuple[deque[int], ...] = tuple(deque() for _ in self.channels)
         self.waiting = [0] * len(self.channels)
-        self._draw_contacts(seed)
+        self._population = draw_population(scenario, seed)
+        self._set_up_needs()
+        self._set_up_contacts()
+        self._set_up_journeys(seed)
 
-    # ---- set-up: every customer's variates, drawn in numpy blocks -------------------------
+    # ---- set-up ----------------------------------------------------------------------------
 
-    def _draw_contacts(self, seed: np.random.SeedSequence) -> None:
-        sc = self.scenario
-        start, end = -sc.warmup, sc.horizon
-        d = sc.demand
-        edges, rates = rate_steps(d.per_hour, d.daily, d.profile, sc.interval, start, end)
-        needs = arrival_times(stream(seed, "arrivals"), edges, rates)
-        shares = np.array([sc.choice["default"].get(ch, 0.0) for ch in self.channels])
-        cumulative = np.cumsum(shares) / shares.sum()
-        cumulative[np.flatnonzero(shares)[-1]:] = 1.0  # rounding never picks a zero share
-        u_choice = stream(seed, "choice").random(len(needs))
-        need_channel = np.searchsorted(cumulative, u_choice, side="right")
-        backlog_channel = np.repeat(np.arange(len(self.channels)),
-                                    [c.backlog for c in self.channel_specs])
-        arrival = np.concatenate((np.full(len(backlog_channel), start), needs))
-        channel = np.concatenate((backlog_channel, need_channel)).astype(np.int8)
-        u_backlog = stream(seed, "backlog").random((2, len(backlog_channel)))
-        u_handle = np.concatenate((u_backlog[0], stream(seed, "handle").random(len(needs))))
-        u_patience = np.concatenate((u_backlog[1],
-                                     stream(seed, "patience").random(len(needs))))
-        handle = np.empty(len(arrival))
-        patience = np.full(len(arrival), inf)
-        for k, spec in enumerate(self.channel_specs):
-            mask = channel == k
-            handle[mask] = spec.handle_time.ppf(u_handle[mask])
-            if spec.patience is not None:
-                patience[mask] = spec.patience.ppf(u_patience[mask])
-        n = len(arrival)
-        self.arrival = arrival.tolist()
-        self.channel_of = channel.tolist()
-        self._channel = channel
-        self._handle = handle.tolist()
-        self._patience = patience.tolist()
-        self._answered = array("d", np.full(n, np.nan).tobytes())
-        self._ended = array("d", np.full(n, np.nan).tobytes())
+    def _set_up_needs(self) -> None:
+        p = self._population
+        n = len(p.arrival)
+        deflected = p.channel < 0
+        # read only on the journeys' paths, so left as numpy arrays
+        self.need_twitter = p.twitter
+        self.need_group = group_of(self.scenario, p.reason.astype(np.int64), p.region,
+                                   p.twitter)
+        self.need_reason = p.reason
+        self._outcome = bytearray(np.where(deflected, DEFLECTED, OPEN).astype(np.uint8))
+        self._resolved = array("d", np.full(n, nan).tobytes())
+        self._contacts = array("h", (~deflected).astype(np.int16).tobytes())
+        self._changes = array("h", bytes(2 * n))
+        self._open_contacts = array("h", (~deflected).astype(np.int16).tobytes())
+        self._tried: dict[int, int] = {}  # channels a need has used, once it has a follow-up
+
+    def _set_up_contacts(self) -> None:
+        """First contacts, in arrival order; follow-ups are appended as they happen."""
+        p = self._population
+        first = np.flatnonzero(p.channel >= 0)
+        n = len(first)
+        self.arrival = p.arrival[first].tolist()
+        self.channel_of = p.channel[first].tolist()
+        self.need_of = first.tolist()
+        self._handle = p.handle[first].tolist()
+        self._patience = p.patience[first].tolist()
+        self._first_contacts = n
+        self._parent = array("i", np.full(n, -1, dtype=np.int32).tobytes())
+        self._cause = bytearray([FIRST]) * n
+        self._answered = array("d", np.full(n, nan).tobytes())
+        self._replied = array("d", np.full(n, nan).tobytes())
+        self._ended = array("d", np.full(n, nan).tobytes())
         self._pool = array("h", np.full(n, -1, dtype=np.int16).tobytes())
         self._agent = array("i", np.full(n, -1, dtype=np.int32).tobytes())
         self._status = bytearray(n)  # WAITING == 0
+        self._exchanges_left = array("h", np.ones(n, dtype=np.int16).tobytes())
+        self._exchange_contact = array("i")
+        self._exchange_pool = array("h")
+        self._exchange_agent = array("i")
+        self._exchange_start = array("d")
+        self._exchange_end = array("d")
+        self._exchange_row: dict[int, int] = {}
+        for ch, spec in enumerate(self.channel_specs):
+            if spec.messages is not None:
+                mask = np.flatnonzero(p.channel[first] == ch)
+                self._set_exchanges(mask, spec.messages.ppf(self._u_messages(ch, len(mask))))
 
     # ---- what policies read ---------------------------------------------------------------
 
@@ -117,25 +144,30 @@ class Simulation:
         for ch, spec in enumerate(self.channel_specs):
             if spec.hours is not None:
                 for t, is_open in _hours_changes(spec.hours, -sc.warmup, sc.horizon):
-                    self.env.call_at(t, self._on_hours, (ch, is_open))
+                    env.call_at(t, self._on_hours, (ch, is_open))
         for pool, spec in zip(self.pools, sc.pools.values(), strict=True):
             for t, count in staffing_steps(spec.agents, spec.shifts, sc.interval,
                                            -sc.warmup, sc.horizon):
-                self.env.call_at(t, self._on_staffing, (pool, count))
-        env.run_merged(sc.horizon, self.arrival, self._on_arrival)
+                env.call_at(t, self._on_staffing, (pool, count))
+        env.run_merged(sc.horizon, self.arrival[:self._first_contacts], self._on_arrival)
         return self._records()
 
     def _on_arrival(self, i: int) -> None:
         env = self.env
         now = env._now
         ch = self.channel_of[i]
+        patience = self._patience[i]
+        if patience != inf:
+            env.call_at(now + patience, self._on_abandon if self.realtime[ch] else self._on_late,
+                        i)
+        self._offer(i, ch, now)
+
+    def _offer(self, i: int, ch: int, now: float) -> None:
+        """A contact (or a case's next message) looks for an agent, else waits in queue."""
         agent = self.policy.select_agent(self, i, ch) if self.open[ch] else None
         if agent is None:
             self.queues[ch].append(i)
             self.waiting[ch] += 1
-            patience = self._patience[i]
-            if patience != inf:
-                env.call_at(now + patience, self._on_abandon, i)
         else:
             if agent.sessions == 0:
                 del agent.pool.idle[agent]
@@ -158,16 +190,35 @@ class Simulation:
             else:
                 slots.pop(agent, None)
         self._status[i] = IN_SERVICE
-        self._answered[i] = now
-        self._pool[i] = pool.code
-        self._agent[i] = agent.index
+        if isnan(self._answered[i]):
+            self._answered[i] = now
+            self._pool[i] = pool.code
+            self._agent[i] = agent.index
+        else:  # a later exchange of a multi-message case
+            self._exchange_row[i] = len(self._exchange_start)
+            self._exchange_contact.append(i)
+            self._exchange_pool.append(pool.code)
+            self._exchange_agent.append(agent.index)
+            self._exchange_start.append(now)
+            self._exchange_end.append(nan)
         self.env.call_at(now + duration, self._on_complete, (i, agent))
 
     def _on_complete(self, event) -> None:
         i, agent = event._value
         now = self.env._now
-        self._status[i] = ANSWERED
-        self._ended[i] = now
+        ch = agent.channel
+        if self._plain[ch]:  # one exchange, always resolves: the common case, kept short
+            self._status[i] = ANSWERED
+            self._replied[i] = now
+            self._ended[i] = now
+            need = self.need_of[i]
+            if self._outcome[need] == OPEN:
+                self._outcome[need] = RESOLVED
+                self._resolved[need] = now
+            self._open_contacts[need] -= 1
+        else:
+            self._exchange_done(i, ch, now)
+        # the agent: off shift, or more work
         agent.sessions -= 1
         pool = agent.pool
         if self.concurrency[agent.channel] > 1:
@@ -214,10 +265,14 @@ class Simulation:
 
     def _on_abandon(self, event) -> None:
         i = event._value
-        if self._status[i] == WAITING:
+        if self._status[i] == WAITING and isnan(self._answered[i]):
+            now = self.env._now
             self._status[i] = ABANDONED
-            self._ended[i] = self.env._now
-            self.waiting[self.channel_of[i]] -= 1
+            self._ended[i] = now
+            ch = self.channel_of[i]
+            self.waiting[ch] -= 1
+            self._next_step(i, self.channel_specs[ch].on_abandon)
+            self._contact_ended(i)
 
     def _on_staffing(self, event) -> None:
         """Bring agents on shift, or send them off: idle ones at once, busy ones as they free up."""
@@ -248,17 +303,42 @@ class Simulation:
                     self._serve(agent, now)
 
     def _records(self) -> Records:
-        sc = self.scenario
+        sc, p = self.scenario, self._population
+
+        def column(values, dtype) -> np.ndarray:
+            return np.frombuffer(values, dtype) if len(values) else np.empty(0, dtype)
+
+        needs = Needs(
+            reasons=tuple(sc.needs.reasons), regions=tuple(sc.needs.regions),
+            arrival=p.arrival, reason=p.reason, region=p.region, twitter=p.twitter,
+            followers=p.followers, outcome=np.frombuffer(self._outcome, np.uint8),
+            resolved=column(self._resolved, float),
+            contacts=column(self._contacts, np.int16),
+            channel_changes=column(self._changes, np.int16),
+        )
         return Records(
             channels=self.channels,
             pools=tuple(p.name for p in self.pools),
             arrival=np.asarray(self.arrival, dtype=float),
-            channel=self._channel,
-            answered=np.frombuffer(self._answered, float),
-            ended=np.frombuffer(self._ended, float),
-            pool=np.frombuffer(self._pool, np.int16),
-            agent=np.frombuffer(self._agent, np.int32),
+            channel=np.asarray(self.channel_of, dtype=np.int8),
+            need=np.asarray(self.need_of, dtype=np.int32),
+            parent=column(self._parent, np.int32),
+            cause=np.frombuffer(self._cause, np.uint8),
+            answered=column(self._answered, float),
+            replied=column(self._replied, float),
+            ended=column(self._ended, float),
+            pool=column(self._pool, np.int16),
+            agent=column(self._agent, np.int32),
             status=np.frombuffer(self._status, np.uint8),
+            exchange_contact=column(self._exchange_contact, np.int32),
+            exchange_pool=column(self._exchange_pool, np.int16),
+            exchange_agent=column(self._exchange_agent, np.int32),
+            exchange_start=column(self._exchange_start, float),
+            exchange_end=column(self._exchange_end, float),
+            needs=needs,
+            retweet_need=p.retweet_need,
+            retweet_age=p.retweet_age,
+            retweet_followers=p.retweet_followers,
             horizon=sc.horizon,
             warmup=sc.warmup,
         )

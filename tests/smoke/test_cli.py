@@ -112,9 +112,9 @@ BAD = [
     ("policy", 'policy = "fifo"', 'policy = "lifo"',
      "policy: unknown policy 'lifo' (known: fifo"),
     ("nan", "per_hour = 60", "per_hour = nan", "demand.per_hour:"),
-    ("deferred-patience", 'kind = "deferred"',
-     'kind = "deferred"\npatience = { dist = "exponential", mean = "1min" }',
-     "channels.email: patience:"),
+    ("deferred-abandon", 'kind = "deferred"',
+     'kind = "deferred"\non_abandon = { retry = 0.5 }',
+     "channels.email: on_abandon:"),
     ("toml-syntax", 'horizon = "2h"', "horizon = ", "line 2"),
 ]
 

@@ -1,0 +1,216 @@
+"""What customers do between contacts: exchanges, redirects, resolution, retries, complaints.
+
+A mixin of `Simulation`: the engine's state is its state. A need's contacts
+are linked by `parent`; a need ends resolved (first resolution wins), or
+gives up when its last open contact ends without a follow-up.
+"""
+
+from __future__ import annotations
+
+from math import inf, isnan, nan
+
+import numpy as np
+
+from sim.engine.population import choice_matrix
+from sim.engine.records import (
+    ANSWERED,
+    COMPLAINT,
+    ESCALATED,
+    GAVE_UP,
+    OPEN,
+    REDIRECT,
+    RESOLVED,
+    RETRY,
+    WAITING,
+)
+from sim.engine.streams import Draws, stream
+from sim.model.distributions import Distribution
+from sim.scenario.channels import ByReason, NextStep
+
+
+class Journeys:
+    """Mixed into `Simulation`; uses its contact and need columns."""
+
+    def _set_up_journeys(self, seed: np.random.SeedSequence) -> None:
+        sc = self.scenario
+        code = {name: k for k, name in enumerate(self.channels)}
+        reasons = list(sc.needs.reasons)
+        specs = self.channel_specs
+        self._plain = tuple(s.messages is None and s.redirect is None and _always(s.fcr)
+                            for s in specs)
+        self._fcr = tuple(tuple(_by_reason(s.fcr, r) for r in reasons) for s in specs)
+        self._redirect_share = tuple(
+            None if s.redirect is None else tuple(_by_reason(s.redirect.share, r) for r in reasons)
+            for s in specs)
+        self._redirect_to = tuple(
+            None if s.redirect is None else
+            ([code[c] for c in s.redirect.to], np.cumsum(list(s.redirect.to.values())).tolist())
+            for s in specs)
+        self._escalate_to = tuple(-1 if s.escalate_to is None else code[s.escalate_to]
+                                  for s in specs)
+        self._public = code.get(sc.public_channel, -1) if sc.public_channel else -1
+        self._choice = choice_matrix(sc).tolist()
+        self._coin = Draws(stream(seed, "journeys"))
+        self._draws: dict[str, Draws] = {}
+
+    def _draw(self, name: str, dist: Distribution | None) -> float:
+        """The next value of `dist` from the stream called `name` (0 when dist is None)."""
+        if dist is None:
+            return 0.0
+        draws = self._draws.get(name)
+        if draws is None:
+            draws = self._draws[name] = Draws(stream(self._seed, name), dist.ppf)
+        return draws()
+
+    def _u_messages(self, ch: int, n: int) -> np.ndarray:
+        return stream(self._seed, f"messages:{self.channels[ch]}").random(n)
+
+    def _set_exchanges(self, contacts: np.ndarray, values: np.ndarray) -> None:
+        for i, v in zip(contacts.tolist(), values.tolist(), strict=True):
+            self._exchanges_left[i] = max(1, round(v))
+
+    # ---- a contact's end -------------------------------------------------------------------
+
+    def _resolve(self, need: int, now: float) -> None:
+        if self._outcome[need] == OPEN:
+            self._outcome[need] = RESOLVED
+            self._resolved[need] = now
+
+    def _contact_ended(self, i: int) -> None:
+        need = self.need_of[i]
+        self._open_contacts[need] -= 1
+        if self._open_contacts[need] == 0 and self._outcome[need] == OPEN:
+            self._outcome[need] = GAVE_UP
+
+    def _exchange_done(self, i: int, ch: int, now: float) -> None:
+        """An exchange of a case ended: redirect, next message, or the case's end."""
+        spec = self.channel_specs[ch]
+        need = self.need_of[i]
+        first = isnan(self._replied[i])
+        if first:
+            self._replied[i] = now
+        else:
+            self._exchange_end[self._exchange_row.pop(i)] = now
+        shares = self._redirect_share[ch]
+        if first and shares is not None and self._coin() < shares[self.need_reason[need]]:
+            self._status[i] = ANSWERED
+            self._ended[i] = now
+            if self._outcome[need] == OPEN:
+                self._follow_up(i, self._redirect_target(ch), REDIRECT,
+                                self._draw(f"redirect_delay:{self.channels[ch]}",
+                                           spec.redirect.delay))
+            self._contact_ended(i)
+            return
+        left = self._exchanges_left[i]
+        if left > 1:  # the customer answers after a gap; the case comes back to the queue
+            self._exchanges_left[i] = left - 1
+            self._handle[i] = self._draw(f"handle:{self.channels[ch]}:more", spec.handle_time)
+            gap = self._draw(f"reply_gap:{self.channels[ch]}", spec.reply_gap)
+            self.env.call_at(now + gap, self._on_continue, i)
+            return
+        self._status[i] = ANSWERED
+        self._ended[i] = now
+        if self._coin() < self._fcr[ch][self.need_reason[need]]:
+            self._resolve(need, now)
+        elif self._outcome[need] == OPEN:
+            if self._escalate_to[ch] >= 0:
+                self._follow_up(i, self._escalate_to[ch], ESCALATED, 0.0)
+            else:
+                self._next_step(i, self.scenario.journeys.on_unresolved)
+        self._contact_ended(i)
+
+    def _on_continue(self, event) -> None:
+        i = event._value
+        self._status[i] = WAITING
+        self._offer(i, self.channel_of[i], self.env._now)
+
+    def _on_late(self, event) -> None:
+        """Patience ran out before any agent took a deferred or public contact; it stays
+        in queue, and the customer may try elsewhere too."""
+        i = event._value
+        if self._status[i] == WAITING and isnan(self._answered[i]):
+            self._next_step(i, self.channel_specs[self.channel_of[i]].on_late)
+
+    # ---- the next contact -----------------------------------------------------------------
+
+    def _next_step(self, i: int, step: NextStep) -> bool:
+        """After a bad experience: retry on another channel, complain in public, or not."""
+        need = self.need_of[i]
+        if self._outcome[need] != OPEN or step.retry + step.public == 0:
+            return False
+        u = self._coin()
+        delay = self.scenario.journeys.retry_delay
+        if u < step.retry:
+            ch = self._retry_channel(need)
+            return ch >= 0 and self._follow_up(i, ch, RETRY, self._draw("retry_delay", delay))
+        public = self._public
+        if (u < step.retry + step.public and self.need_twitter[need] and public >= 0
+                and self.channel_of[i] != public):
+            return self._follow_up(i, public, COMPLAINT, self._draw("retry_delay", delay))
+        return False
+
+    def _retry_channel(self, need: int) -> int:
+        """A channel not yet tried, from the need's own choice table; -1 if none is left."""
+        row = self._choice[self.need_group[need]]
+        tried = self._tried.get(need, 1 << int(self._population.channel[need]))
+        weights = [0.0 if tried >> ch & 1 else w for ch, w in enumerate(row)]
+        total = sum(weights)
+        if total <= 0:
+            return -1
+        u = self._coin() * total
+        for ch, w in enumerate(weights):
+            u -= w
+            if u < 0 and w > 0:
+                return ch
+        return max(ch for ch, w in enumerate(weights) if w > 0)
+
+    def _redirect_target(self, ch: int) -> int:
+        targets, cumulative = self._redirect_to[ch]
+        u = self._coin() * cumulative[-1]
+        return next((t for t, c in zip(targets, cumulative, strict=True) if u < c), targets[-1])
+
+    def _follow_up(self, parent: int, ch: int, cause: int, delay: float) -> bool:
+        """A new contact of the same need on channel ch, arriving after `delay`."""
+        need = self.need_of[parent]
+        if self._contacts[need] >= self.scenario.journeys.max_contacts:
+            return False
+        now = self.env._now
+        spec = self.channel_specs[ch]
+        name = self.channels[ch]
+        j = len(self.arrival)
+        self.arrival.append(now + delay)
+        self.channel_of.append(ch)
+        self.need_of.append(need)
+        self._handle.append(self._draw(f"handle:{name}:follow-up", spec.handle_time))
+        self._patience.append(self._draw(f"patience:{name}:follow-up", spec.patience)
+                              if spec.patience is not None else inf)
+        messages = self._draw(f"messages:{name}:follow-up", spec.messages)
+        self._exchanges_left.append(max(1, round(messages)))
+        self._parent.append(parent)
+        self._cause.append(cause)
+        for column in (self._answered, self._replied, self._ended):
+            column.append(nan)
+        self._pool.append(-1)
+        self._agent.append(-1)
+        self._status.append(WAITING)
+        self._contacts[need] += 1
+        if ch != self.channel_of[parent]:
+            self._changes[need] += 1
+        self._tried[need] = self._tried.get(need, 1 << int(self._population.channel[need])) | (
+            1 << ch)
+        self._open_contacts[need] += 1
+        self.env.call_at(now + delay, self._on_follow_up, j)
+        return True
+
+    def _on_follow_up(self, event) -> None:
+        self._on_arrival(event._value)
+
+
+def _by_reason(value: ByReason, reason: str) -> float:
+    if isinstance(value, float):
+        return value
+    return value.get(reason, value.get("default", 1.0))
+
+
+def _always(value: ByReason) -> bool:
+    return value == 1.0 if isinstance(value, float) else all(v == 1.0 for v in value.values())

@@ -1,0 +1,145 @@
+"""Who arrives: every need of a replication and its first contact, drawn at set-up in numpy.
+
+Each attribute comes from its own named stream, one uniform per need, so a
+change in one part of the scenario (a channel's handle time, the channel
+mix, an outage) leaves the other draws of the other needs as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import inf
+
+import numpy as np
+
+from sim.engine.streams import stream
+from sim.metrics.visibility import retweet_draws
+from sim.model.arrivals import arrival_times, rate_steps
+from sim.model.choice import draw_channels, split_by_twitter
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Population:
+    """Needs in arrival order, and the retweets their public tweets would get."""
+
+    arrival: np.ndarray  # float64 seconds
+    reason: np.ndarray  # int8, index into scenario.needs.reasons
+    region: np.ndarray  # int8, index into scenario.needs.regions
+    twitter: np.ndarray  # bool: the customer uses Twitter
+    followers: np.ndarray  # float64 (0 for customers not on Twitter)
+    channel: np.ndarray  # int64 first channel, -1 when self-service resolved the need
+    handle: np.ndarray  # float64 first contact's (first exchange) handle time
+    patience: np.ndarray  # float64, inf where the channel has none
+    retweet_need: np.ndarray  # intp: which need's tweet is retweeted
+    retweet_age: np.ndarray  # float64 seconds after the tweet
+    retweet_followers: np.ndarray  # float64
+
+
+def choice_matrix(scenario: Scenario) -> np.ndarray:
+    """Rows of first-choice shares, one per (reason, region, uses Twitter) group."""
+    channels = list(scenario.channels)
+    twitter_only = np.array([c.needs_twitter for c in scenario.channels.values()])
+    needs = scenario.needs
+    rows = []
+    for reason in needs.reasons:
+        table = scenario.table_for(reason)
+        shares = np.array([table.get(ch, 0.0) for ch in channels])
+        for region in needs.regions:
+            users, others = split_by_twitter(shares, twitter_only,
+                                             needs.by_region("twitter_users", region))
+            rows += [others, users]
+    return np.array(rows)
+
+
+def group_of(scenario: Scenario, reason, region, twitter) -> np.ndarray:
+    """Row of `choice_matrix` for each need."""
+    return (np.asarray(reason) * len(scenario.needs.regions) + np.asarray(region)) * 2 + \
+        np.asarray(twitter, dtype=np.int64)
+
+
+def draw_population(scenario: Scenario, seed: np.random.SeedSequence) -> Population:
+    sc, needs = scenario, scenario.needs
+    start, end = -sc.warmup, sc.horizon
+    d = sc.demand
+    edges, rates = rate_steps(d.per_hour, d.daily, d.profile, sc.interval, start, end)
+    arrival = [arrival_times(stream(seed, "arrivals"), edges, rates)]
+    reason_share = np.array(list(needs.reasons.values()))
+    reason = [_pick(stream(seed, "reason").random(len(arrival[0])), reason_share)]
+    names = list(needs.reasons)
+    for k, event in enumerate(sc.events):
+        lo, hi = max(event.start, start), min(event.start + event.length, end)
+        if lo >= hi:
+            continue
+        inside = (edges[:-1] < hi) & (edges[1:] > lo)
+        ev_edges = np.clip(np.append(edges[:-1][inside], edges[1:][inside][-1]), lo, hi)
+        extra = rates[inside] * needs.reasons[event.reason] * (event.multiplier - 1)
+        times = arrival_times(stream(seed, f"arrivals:event{k}"), ev_edges, extra)
+        arrival.append(times)
+        reason.append(np.full(len(times), names.index(event.reason)))
+    arrival_all = np.concatenate(arrival)
+    order = np.argsort(arrival_all, kind="stable")
+    arrival_all, reason_all = arrival_all[order], np.concatenate(reason)[order]
+    n = len(arrival_all)
+
+    def uniforms(name: str) -> np.ndarray:  # base needs first, then each event's, then sorted
+        return stream(seed, name).random(n)[order]
+
+    region = _pick(uniforms("region"), np.array(list(needs.regions.values())))
+    region_names = list(needs.regions)
+    users = np.array([needs.by_region("twitter_users", r) for r in region_names])
+    twitter = uniforms("twitter") < users[region]
+    followers = np.where(twitter, needs.followers.ppf(uniforms("followers")), 0.0)
+    deflect = np.array([needs.by_region("self_service", r) for r in region_names])
+    deflected = uniforms("self_service") < deflect[region]
+    group = group_of(sc, reason_all, region, twitter)
+    channel = draw_channels(uniforms("choice"), group, choice_matrix(sc))
+    channel = np.where(deflected, -1, channel)
+    handle, patience = _first_variates(sc, channel, uniforms("handle"), uniforms("patience"))
+    backlog = _backlog(sc, seed, users)
+    columns = [np.concatenate(pair) for pair in zip(
+        backlog, (arrival_all, reason_all, region, twitter, followers, channel, handle, patience),
+        strict=True)]
+    sample = lambda rng, k: needs.followers.ppf(rng.random(k))  # noqa: E731
+    v = sc.visibility
+    retweets = retweet_draws(stream(seed, "retweets"), sample, len(columns[0]),
+                             v.retweet_per_hour, v.half_life, v.retweet_window)
+    arrival_c, reason_c, region_c, twitter_c, followers_c, channel_c, handle_c, patience_c = columns
+    return Population(arrival_c, reason_c.astype(np.int8), region_c.astype(np.int8),
+                      twitter_c.astype(bool), followers_c, channel_c.astype(np.int64), handle_c,
+                      patience_c, *retweets)
+
+
+def _backlog(sc: Scenario, seed: np.random.SeedSequence, users: np.ndarray) -> tuple:
+    """Needs already waiting at the start of the warm-up (`backlog` per channel), with
+    their own stream so the backlog never shifts other needs' draws."""
+    channel = np.repeat(np.arange(len(sc.channels)), [c.backlog for c in sc.channels.values()])
+    u = stream(seed, "backlog").random((6, len(channel)))
+    needs = sc.needs
+    reason = _pick(u[0], np.array(list(needs.reasons.values())))
+    region = _pick(u[1], np.array(list(needs.regions.values())))
+    on_twitter = np.array([c.needs_twitter for c in sc.channels.values()])[channel]
+    twitter = on_twitter | (u[2] < users[region])
+    followers = np.where(twitter, needs.followers.ppf(u[3]), 0.0)
+    handle, patience = _first_variates(sc, channel, u[4], u[5])
+    return (np.full(len(channel), -sc.warmup), reason, region, twitter, followers, channel,
+            handle, patience)
+
+
+def _pick(u: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    cumulative = np.cumsum(shares) / shares.sum()
+    cumulative[np.flatnonzero(shares)[-1]:] = 1.0
+    return np.searchsorted(cumulative, u, side="right")
+
+
+def _first_variates(sc: Scenario, channel: np.ndarray, u_handle: np.ndarray,
+                    u_patience: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each first contact's handle time and patience, by inverse transform of its uniforms."""
+    handle = np.zeros(len(channel))
+    patience = np.full(len(channel), inf)
+    for k, spec in enumerate(sc.channels.values()):
+        mask = channel == k
+        handle[mask] = spec.handle_time.ppf(u_handle[mask])
+        if spec.patience is not None:
+            patience[mask] = spec.patience.ppf(u_patience[mask])
+    return handle, patience
