@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from sim.engine.records import DEFLECTED, FIRST, GAVE_UP, OPEN, RESOLVED
+
 BASE = """\
 name = "mini"
 horizon = "2h"
@@ -45,3 +49,27 @@ def write(folder: Path, text: str, name: str = "scenario.toml") -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def assert_conserved(r) -> None:
+    """Each need: deflected with no contact, or its contacts add up and its outcome agrees
+    with them."""
+    needs = r.needs
+    counts = np.bincount(r.need, minlength=len(needs.arrival))
+    assert np.array_equal(counts, needs.contacts)
+    assert np.all(counts[needs.outcome == DEFLECTED] == 0)
+    has_parent = r.parent >= 0
+    changes = np.bincount(r.need[has_parent],
+                          weights=r.channel[has_parent] != r.channel[r.parent[has_parent]],
+                          minlength=len(counts))
+    assert np.array_equal(changes, needs.channel_changes)
+    assert np.all(r.arrival[has_parent] >= r.arrival[r.parent[has_parent]])
+    open_left = np.bincount(r.need, weights=np.isnan(r.ended), minlength=len(counts))
+    resolved = needs.outcome == RESOLVED
+    assert np.all(open_left[needs.outcome == OPEN] > 0), "in system with nothing open"
+    assert np.all(open_left[needs.outcome == GAVE_UP] == 0), "gave up with a contact open"
+    assert np.all(~np.isnan(needs.resolved[resolved]))
+    assert np.all(needs.resolved[resolved] >= needs.arrival[resolved])
+    assert np.all(np.isnan(needs.resolved[~resolved]))
+    assert set(np.unique(r.cause[~has_parent])) <= {FIRST}
+    assert np.all(r.cause[has_parent] != FIRST)

@@ -37,20 +37,32 @@ def _covered_before(times: np.ndarray, x: np.ndarray) -> np.ndarray:
     return n * x - cumulative[n]
 
 
-def busy_blocks(records: Records) -> pd.DataFrame:
-    """Per (pool, agent), the union of its service intervals [answered, ended).
+def service_intervals(records: Records) -> tuple[np.ndarray, ...]:
+    """Every stretch an agent spent on a contact: (pool, agent, start, end) arrays.
 
-    A chat agent holds several sessions at once but is busy once: occupancy
-    counts the time with at least one session. A contact still in service
-    at the horizon (ended NaN) is busy until the horizon. Columns: pool and
-    agent (codes), start, end; blocks of one agent are disjoint and sorted.
+    The first exchange runs [answered, replied): for a single-exchange
+    contact `replied` is its end. Later exchanges of multi-message cases are
+    the `exchange_*` rows, [start, end); the customer's gaps between
+    exchanges are not agent time. Anything in progress at the horizon (NaN
+    end) runs to the horizon.
     """
     served = np.flatnonzero(~np.isnan(records.answered) & (records.pool >= 0))
-    pool = records.pool[served]
-    agent = records.agent[served]
-    start = records.answered[served]
-    end = np.where(np.isnan(records.ended[served]), records.horizon, records.ended[served])
-    end = np.maximum(end, start)
+    start = np.concatenate((records.answered[served], records.exchange_start))
+    end = np.concatenate((records.replied[served], records.exchange_end))
+    end = np.maximum(np.where(np.isnan(end), records.horizon, end), start)
+    pool = np.concatenate((records.pool[served], records.exchange_pool)).astype(np.int16)
+    agent = np.concatenate((records.agent[served], records.exchange_agent)).astype(np.int32)
+    return pool, agent, start, end
+
+
+def busy_blocks(records: Records) -> pd.DataFrame:
+    """Per (pool, agent), the union of its service intervals (see `service_intervals`).
+
+    A chat agent holds several sessions at once but is busy once: occupancy
+    counts the time with at least one session. Columns: pool and agent
+    (codes), start, end; blocks of one agent are disjoint and sorted.
+    """
+    pool, agent, start, end = service_intervals(records)
     order = np.lexsort((start, agent, pool))
     pool, agent, start, end = pool[order], agent[order], start[order], end[order]
 

@@ -10,13 +10,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.records import ABANDONED, ANSWERED, Records
+from sim.engine.records import ABANDONED, Records
 from sim.metrics.contacts import measured
+from sim.metrics.impressions import contact_impressions
+from sim.metrics.public import is_public_complaint
 from sim.scenario.schema import Scenario
 
 # Seconds: an arrival answered at once may differ from its arrival time by rounding.
 TOLERANCE = 1e-9
 DEFERRED_KINDS = ("deferred", "public")  # judged by first response, not by wait
+PUBLIC_METRICS = frozenset({"public_complaints", "unanswered_impressions", "reply_impressions",
+                            "public_outstanding"})
+NEED_METRICS = ("transfers_per_need", "contacts_per_need", "resolution_time_mean",
+                "resolved_share", "self_service_share")  # channel 'all' only
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,12 @@ class Outcomes:
     delayed: np.ndarray  # not taken on arrival
     judged: np.ndarray  # its channel has a service-level target
     met: np.ndarray  # judged and within the target
-    responded: np.ndarray  # deferred/public channel and served to completion
-    first_response: np.ndarray  # ended - arrival, NaN unless responded
+    responded: np.ndarray  # deferred/public channel and replied to (first exchange done)
+    first_response: np.ndarray  # replied - arrival, NaN unless responded
+    escalated: np.ndarray  # led to another contact (some contact has it as parent)
+    public_complaint: np.ndarray  # see `public.is_public_complaint`
+    unanswered_impressions: np.ndarray  # float, 0 unless public
+    reply_impressions: np.ndarray  # float, 0 unless public
 
 
 def outcomes(records: Records, scenario: Scenario) -> Outcomes:
@@ -47,12 +57,13 @@ def outcomes(records: Records, scenario: Scenario) -> Outcomes:
     is_deferred = np.array([s.kind in DEFERRED_KINDS for s in specs], dtype=bool)
 
     deferred = is_deferred[channel]
-    responded = deferred & (records.status[idx] == ANSWERED)
-    first_response = np.where(responded, records.ended[idx] - arrival, np.nan)
+    responded = deferred & ~np.isnan(records.replied[idx])
+    first_response = np.where(responded, records.replied[idx] - arrival, np.nan)
     limit = within[channel] + TOLERANCE
     with np.errstate(invalid="ignore"):  # NaN compares False: not answered, not within
         in_time = np.where(deferred, first_response <= limit, wait <= limit)
     judged = has_target[channel]
+    unanswered, reply = contact_impressions(records, scenario, idx)
     return Outcomes(
         channel=channel,
         arrival=arrival,
@@ -64,7 +75,17 @@ def outcomes(records: Records, scenario: Scenario) -> Outcomes:
         met=judged & in_time,
         responded=responded,
         first_response=first_response,
+        escalated=_has_follow_up(records)[idx],
+        public_complaint=is_public_complaint(records, scenario, idx),
+        unanswered_impressions=unanswered,
+        reply_impressions=reply,
     )
+
+
+def _has_follow_up(records: Records) -> np.ndarray:
+    """Per contact: does some contact name it as its parent?"""
+    parent = records.parent[records.parent >= 0]
+    return np.bincount(parent, minlength=len(records)) > 0
 
 
 def group_sums(o: Outcomes, group: np.ndarray, n: int) -> dict[str, np.ndarray]:
@@ -86,6 +107,10 @@ def group_sums(o: Outcomes, group: np.ndarray, n: int) -> dict[str, np.ndarray]:
         "service_level": ratio(count(o.met), count(o.judged)),
         "first_response_mean": ratio(count(np.where(o.responded, o.first_response, 0.0)),
                                      count(o.responded)),
+        "escalation_rate": ratio(count(o.escalated), offered),
+        "public_complaints": count(o.public_complaint),
+        "unanswered_impressions": count(o.unanswered_impressions),
+        "reply_impressions": count(o.reply_impressions),
     }
 
 
@@ -99,11 +124,13 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def applicable(records: Records, scenario: Scenario) -> dict[str, set[str]]:
     """Which optional metrics each channel (and 'all') reports: service_level needs a target,
-    first_response_mean a deferred or public channel."""
+    first_response_mean a deferred or public channel, the public metrics a public channel;
+    'all' reports what any channel does, and the need metrics."""
     out: dict[str, set[str]] = {}
     for name in records.channels:
         spec = scenario.channels[name]
         out[name] = ({"service_level"} if spec.target is not None else set()) | (
-            {"first_response_mean"} if spec.kind in DEFERRED_KINDS else set())
-    out["all"] = set().union(*out.values())
+            {"first_response_mean"} if spec.kind in DEFERRED_KINDS else set()) | (
+            PUBLIC_METRICS if spec.kind == "public" else set())
+    out["all"] = set().union(*out.values(), NEED_METRICS)
     return out

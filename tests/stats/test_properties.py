@@ -11,6 +11,7 @@ from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.scenario.load import parse_scenario
 from tests.stats.factory import phone_scenario
+from tests.support import assert_conserved
 
 KINDS = ("realtime", "deferred", "public")
 DISTS = (
@@ -35,6 +36,16 @@ def scenarios(draw):
                    "backlog": draw(st.integers(0, 5))}
         if kind == "realtime" and draw(st.booleans()):
             channel["patience"] = draw(st.sampled_from(DISTS))
+        if kind == "realtime":
+            channel["on_abandon"] = {"retry": draw(st.sampled_from([0.0, 0.5])),
+                                     "public": draw(st.sampled_from([0.0, 0.3]))}
+        elif draw(st.booleans()):
+            channel["patience"] = draw(st.sampled_from(DISTS))
+            channel["on_late"] = {"retry": draw(st.sampled_from([0.0, 0.5]))}
+        channel["fcr"] = draw(st.sampled_from([1.0, 0.7, 0.0]))
+        if draw(st.booleans()):
+            channel["messages"] = {"dist": "empirical", "values": [1, 2, 4]}
+            channel["reply_gap"] = {"dist": "exponential", "mean": 300}
         if draw(st.booleans()):
             open_h = draw(st.integers(0, 23))
             channel["hours"] = {"open": f"{open_h}h", "close": f"{(open_h + 8) % 24 or 24}h"}
@@ -43,7 +54,7 @@ def scenarios(draw):
     shares = {name: w / sum(weights) for name, w in zip(names, weights, strict=True)}
     pools = {}
     for k in range(draw(st.integers(1, 3))):
-        skills = draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+        skills = draw(st.lists(st.sampled_from([*names, "public"]), min_size=1, unique=True))
         if draw(st.booleans()):
             staff = {"agents": draw(st.integers(0, 6))}
         elif draw(st.booleans()):
@@ -53,7 +64,14 @@ def scenarios(draw):
                                  "length": f"{draw(st.integers(1, 24))}h",
                                  "count": draw(st.integers(0, 5))}]}
         pools[f"p{k}"] = {"skills": skills, **staff}
+    if draw(st.booleans()):
+        channels[names[0]]["redirect"] = {"share": 0.5, "to": {names[-1]: 1.0}}
+    channels["public"] = {"kind": "public", "handle_time": DISTS[0]}  # for public complaints
+    shares["public"] = 0.0
     return parse_scenario({
+        "journeys": {"on_unresolved": {"retry": draw(st.sampled_from([0.0, 0.6]))},
+                     "max_contacts": draw(st.integers(1, 4))},
+        "needs": {"twitter_users": 1.0},
         "name": "prop", "horizon": draw(st.sampled_from([600, 3600 * 6, 3600 * 30])),
         "warmup": draw(st.sampled_from([0, 1800])), "interval": "30min",
         "demand": {"per_hour": draw(st.sampled_from([5, 60, 400]))},
@@ -69,11 +87,17 @@ def test_every_contact_is_accounted_for(scenario, seed):
     r = simulate(scenario, replication_seed(seed, 0))
     has_answer, has_end = ~np.isnan(r.answered), ~np.isnan(r.ended)
     assert set(np.unique(r.status)) <= {WAITING, IN_SERVICE, ANSWERED, ABANDONED}
-    assert np.array_equal(has_answer, np.isin(r.status, [IN_SERVICE, ANSWERED]))
+    # never taken: waiting or abandoned; taken: in service, done, or back in queue for the
+    # next message of its case
+    assert set(np.unique(r.status[~has_answer])) <= {WAITING, ABANDONED}
+    assert not (r.status[has_answer] == ABANDONED).any()
     assert np.array_equal(has_end, np.isin(r.status, [ANSWERED, ABANDONED]))
     assert np.array_equal(r.pool >= 0, has_answer)
-    assert np.all(r.arrival >= -scenario.warmup) and np.all(r.arrival <= scenario.horizon)
+    assert np.all(r.arrival >= -scenario.warmup)
     assert np.all(r.answered[has_answer] >= r.arrival[has_answer])
+    replied = ~np.isnan(r.replied)
+    assert np.all(has_answer[replied])
+    assert np.all(r.replied[replied] >= r.answered[replied])
     started = np.where(has_answer, r.answered, r.arrival)
     assert np.all(r.ended[has_end] >= started[has_end])
     assert np.all(r.ended[has_end] <= scenario.horizon)
@@ -84,25 +108,36 @@ def test_every_contact_is_accounted_for(scenario, seed):
         assert ch in skills[r.pool[i]], "served by a pool without the skill"
         hours = specs[r.channel[i]].hours
         assert hours is None or hours.is_open(r.answered[i]), "answered while closed"
+    for k, i in enumerate(r.exchange_contact):
+        hours = specs[r.channel[i]].hours
+        assert hours is None or hours.is_open(r.exchange_start[k]), "answered while closed"
     _assert_agents_within_concurrency(r, specs)
+    assert_conserved(r)
 
 
 def _assert_agents_within_concurrency(r, specs) -> None:
-    """At any instant an agent holds sessions of one channel only, at most its concurrency."""
-    served = np.flatnonzero(~np.isnan(r.answered))
-    ends = np.where(np.isnan(r.ended), r.horizon, r.ended)
-    for key in {(r.pool[i], r.agent[i]) for i in served}:
-        mine = served[(r.pool[served] == key[0]) & (r.agent[served] == key[1])]
-        events = sorted([(r.answered[i], 1, i) for i in mine] + [(ends[i], -1, i) for i in mine],
+    """At any instant an agent holds sessions of one channel only, at most its concurrency.
+
+    Sessions: each contact's first exchange [answered, replied) and the later exchanges."""
+    first = np.flatnonzero(~np.isnan(r.answered))
+    end_first = np.where(np.isnan(r.replied), r.horizon, r.replied)
+    end_more = np.where(np.isnan(r.exchange_end), r.horizon, r.exchange_end)
+    sessions = [(r.pool[i], r.agent[i], r.answered[i], end_first[i], i) for i in first] + [
+        (r.exchange_pool[k], r.exchange_agent[k], r.exchange_start[k], end_more[k], i)
+        for k, i in enumerate(r.exchange_contact)]
+    by_agent: dict = {}
+    for pool, agent, start, end, i in sessions:
+        by_agent.setdefault((pool, agent), []).append((start, end, i))
+    for mine in by_agent.values():
+        events = sorted([(s, 1, i) for s, _, i in mine] + [(e, -1, i) for _, e, i in mine],
                         key=lambda e: (e[0], e[1]))
-        held: set[int] = set()
+        held: list[int] = []
         for _, step, i in events:
             if step < 0:
-                held.discard(i)
+                held.remove(i)
                 continue
-            held.add(i)
-            channels = {r.channel[j] for j in held}
-            assert len(channels) == 1, "an agent mixed channels"
+            held.append(i)
+            assert len({r.channel[j] for j in held}) == 1, "an agent mixed channels"
             assert len(held) <= specs[r.channel[i]].concurrency
 
 
