@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser(
         "run", help="run a scenario and write its metrics",
         description="Run replications of a scenario file and write metrics.csv, "
-                    "intervals.csv, contacts.parquet and run.json into the output folder.",
+                    "intervals.csv, contacts.parquet, needs.parquet and run.json into the output "
+                    "folder.",
     )
     run_cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
     run_cmd.add_argument("-n", "--replications", type=_whole_number(1),

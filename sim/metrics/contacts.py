@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.records import STATUS_NAMES, Records
+from sim.engine.records import CAUSE_NAMES, STATUS_NAMES, Records
+from sim.metrics.codes import named
 
 
 def measured(records: Records) -> np.ndarray:
@@ -25,11 +26,15 @@ def contacts_table(records: Records, replication: int) -> pd.DataFrame:
     return pd.DataFrame({
         "replication": np.full(len(idx), replication, dtype=np.int32),
         "contact": idx.astype(np.int32),
+        "need": records.need[idx].astype(np.int32),
+        "parent": records.parent[idx].astype(np.int32),  # -1 for a need's first contact
+        "cause": named(records.cause[idx], CAUSE_NAMES),
         "arrival": arrival,
         "channel": pd.Categorical.from_codes(records.channel[idx].astype(np.int32),
                                              categories=list(records.channels)),
-        "status": _status_names(records.status[idx]),
+        "status": named(records.status[idx], STATUS_NAMES),
         "answered": answered,
+        "replied": records.replied[idx],  # end of the first exchange: the first reply
         "ended": records.ended[idx],
         "wait": answered - arrival,  # NaN when never answered
         "pool": pd.Categorical.from_codes(records.pool[idx].astype(np.int32),  # -1 -> NA
@@ -37,10 +42,3 @@ def contacts_table(records: Records, replication: int) -> pd.DataFrame:
         "agent": records.agent[idx].astype(np.int32),
     })
 
-
-def _status_names(status: np.ndarray) -> pd.Categorical:
-    codes = sorted(STATUS_NAMES)
-    position = np.full(max(codes) + 1, -1, dtype=np.int32)
-    position[codes] = np.arange(len(codes))
-    return pd.Categorical.from_codes(position[status],
-                                     categories=[STATUS_NAMES[c] for c in codes])

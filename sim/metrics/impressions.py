@@ -50,7 +50,7 @@ def contact_impressions(records: Records, scenario: Scenario,
     kept = owner >= 0
     v = scenario.visibility
     unanswered[mine], reply[mine] = tweet_impressions(
-        records.needs.followers[records.need[tweets]], np.maximum(delay, 0.0), owner[kept],
+        records.needs.followers[records.need[tweets]], delay, owner[kept],
         records.retweet_age[kept], records.retweet_followers[kept],
         v.impressions_per_follower, v.half_life, replied=replied)
     return unanswered, reply

@@ -8,9 +8,13 @@ import pandas as pd
 from sim.engine.records import Records
 from sim.metrics.outcomes import applicable, group_sums, outcomes, ratio
 from sim.metrics.pools import pool_seconds
+from sim.metrics.public import outstanding_per_bin
 from sim.scenario.schema import Scenario
 
-INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "wait_mean")
+INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "wait_mean",
+                    "unanswered_impressions", "public_outstanding")
+OPTIONAL_INTERVAL_METRICS = frozenset({"service_level", "unanswered_impressions",
+                                       "public_outstanding"})
 POOL_INTERVAL_METRICS = ("agents", "occupancy")
 
 
@@ -26,7 +30,11 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
     Contacts are counted in the interval of their arrival (a contact that
     arrives at 10:29 and is answered at 10:31 belongs to 10:00-10:30). Pools
     ('pool:<name>', 'pool:all') report mean agents on shift and occupancy
-    per bin. Empty bins give NaN ratios, not errors.
+    per bin. Empty bins give NaN ratios, not errors. Public channels (and
+    'all' when there is one) add `unanswered_impressions` of the contacts
+    arriving in the bin and `public_outstanding`, the time-average number of
+    public complaints not yet replied to during the bin (see
+    `public.outstanding_per_bin`).
     """
     edges = interval_edges(scenario.interval, records.horizon)
     n_bins, n_channels = len(edges) - 1, len(records.channels)
@@ -34,12 +42,16 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
     bin_of = np.searchsorted(edges, o.arrival, side="right") - 1
     per_channel = group_sums(o, bin_of * n_channels + o.channel, n_bins * n_channels)
     overall = group_sums(o, bin_of, n_bins)
+    widths = np.diff(edges)
+    outstanding = outstanding_per_bin(records, scenario, edges) / widths
+    per_channel["public_outstanding"] = outstanding.T.reshape(-1)
+    overall["public_outstanding"] = outstanding.sum(axis=0)
     optional = applicable(records, scenario)
 
     series: list[tuple[str, str, np.ndarray]] = []
     for k, name in enumerate([*records.channels, "all"]):
         for m in INTERVAL_METRICS:
-            if m == "service_level" and m not in optional[name]:
+            if m in OPTIONAL_INTERVAL_METRICS and m not in optional[name]:
                 continue
             values = overall[m] if name == "all" else per_channel[m].reshape(n_bins, -1)[:, k]
             series.append((name, m, values))
@@ -48,7 +60,7 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
     busy = np.vstack((busy, busy.sum(axis=0)))
     staffed = np.vstack((staffed, staffed.sum(axis=0)))
     for p, name in enumerate([*records.pools, "all"]):
-        series.append((f"pool:{name}", "agents", staffed[p] / np.diff(edges)))
+        series.append((f"pool:{name}", "agents", staffed[p] / widths))
         series.append((f"pool:{name}", "occupancy", ratio(busy[p], staffed[p])))
 
     table = pd.DataFrame({

@@ -6,14 +6,26 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.records import Records
-from sim.metrics.outcomes import Outcomes, applicable, group_sums, outcomes, ratio
+from sim.metrics.needs import need_metrics
+from sim.metrics.outcomes import (
+    NEED_METRICS,
+    PUBLIC_METRICS,
+    Outcomes,
+    applicable,
+    group_sums,
+    outcomes,
+    ratio,
+)
 from sim.metrics.pools import cost_per_hour, pool_seconds
 from sim.model.units import HOUR
 from sim.scenario.schema import Scenario
 
 CHANNEL_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "delayed_share",
-                   "wait_mean", "wait_p50", "wait_p90", "service_level", "first_response_mean")
-OPTIONAL_METRICS = frozenset({"service_level", "first_response_mean"})
+                   "wait_mean", "wait_p50", "wait_p90", "service_level", "first_response_mean",
+                   "escalation_rate", "public_complaints", "unanswered_impressions",
+                   "reply_impressions", *NEED_METRICS)
+OPTIONAL_METRICS = frozenset({"service_level", "first_response_mean", *PUBLIC_METRICS,
+                              *NEED_METRICS})
 POOL_METRICS = ("occupancy", "agents", "cost")
 
 
@@ -21,9 +33,10 @@ def replication_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
     """Columns channel, metric, value: per channel and 'all', then per 'pool:<name>' and
     'pool:all'.
 
-    Only contacts arriving in [0, horizon) count; busy and staffed time are
-    clipped to [0, horizon]. A metric without data is NaN; a metric that
-    does not apply to a channel (no target, not deferred) has no row.
+    Only contacts (and needs) arriving in [0, horizon) count; busy and staffed
+    time are clipped to [0, horizon]. A metric without data is NaN; a metric
+    that does not apply to a channel (no target, not deferred, not public;
+    need metrics outside 'all') has no row.
     """
     o = outcomes(records, scenario)
     names = [*records.channels, "all"]
@@ -31,6 +44,8 @@ def replication_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
     overall = group_sums(o, np.zeros_like(o.channel), 1)
     values = {m: np.concatenate((per_channel[m], overall[m])) for m in per_channel}
     values["wait_p50"], values["wait_p90"] = _wait_quantiles(o, len(records.channels))
+    for m, value in need_metrics(records).items():  # 'all' only: the last column
+        values[m] = np.append(np.full(len(records.channels), np.nan), value)
     optional = applicable(records, scenario)
     rows = [(name, m, float(values[m][k])) for k, name in enumerate(names)
             for m in CHANNEL_METRICS if m not in OPTIONAL_METRICS or m in optional[name]]

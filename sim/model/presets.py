@@ -31,8 +31,8 @@ PHONE_FIRST = ("purchase_high_value", "sensitive_account")
 # preset): complaints, outages and compliments are what people say in public; a short
 # question fits 140 characters; nobody buys for $500 or gives account data in a tweet.
 TWITTER_BY_REASON = {
-    "default": 1.0, "quick_question": 1.25, "complaint": 2.5, "outage": 3.0,
-    "compliment": 3.0, "purchase_high_value": 0.3, "sensitive_account": 0.15,
+    "default": 1.0, "quick_question": 1.25, "complaint": 2.5, "outage": 2.5,
+    "compliment": 2.5, "purchase_high_value": 0.3, "sensitive_account": 0.15,
 }
 
 # Multipliers on the base weights of phone, email and chat (assumption, the same in every
@@ -59,8 +59,8 @@ TWITTER_2010 = 0.008
 # email 20%, chat 6%, social 4%); Twitter carries 80% of social (facts: Socialbakers 2015),
 # 3.2%; the other 0.8% of social (Facebook, not modelled) is spread over phone, email and
 # chat in proportion. Nielsen 2012 (47% sought support on social media, 27% of those on
-# Twitter: 12.7% of consumers) bounds the reasons that go public most (complaint 8%,
-# outage and compliment 9.6%), and none exceeds the Twitter users of a 2015 scenario.
+# Twitter: 12.7% of consumers) bounds the reasons that go public most (complaint, outage
+# and compliment: 8%), and none exceeds the Twitter users of a 2015 scenario.
 BASE_2015 = {"phone": 70.0, "email": 20.0, "chat": 6.0}
 TWITTER_2015 = 0.032
 

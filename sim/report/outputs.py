@@ -1,5 +1,5 @@
 """The files of a run, each written atomically: metrics.csv, intervals.csv, contacts.parquet,
-run.json."""
+needs.parquet, run.json."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def write_run(result: RunResult, out: Path, workers: int) -> list[Path]:
         write_atomic(out / "intervals.csv", lambda p: result.intervals.to_csv(p, index=False)),
         write_atomic(out / "contacts.parquet",
                      lambda p: result.contacts.to_parquet(p, index=False)),
+        write_atomic(out / "needs.parquet", lambda p: result.needs.to_parquet(p, index=False)),
         write_text_atomic(out / "run.json", json.dumps(run_info(result, workers), indent=2)),
     ]
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
-from sim.metrics import contacts_table, interval_metrics, replication_metrics
+from sim.metrics import contacts_table, interval_metrics, needs_table, replication_metrics
 from sim.scenario.schema import Scenario
 
 
@@ -29,6 +29,7 @@ class Replication:
     metrics: pd.DataFrame  # channel, metric, value
     intervals: pd.DataFrame  # interval_start, channel, metric, value
     contacts: pd.DataFrame  # one row per contact of the measured period
+    needs: pd.DataFrame  # one row per need of the measured period
     contact_count: int  # contacts simulated, warm-up included
     seconds: float
 
@@ -40,9 +41,10 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
     metrics = replication_metrics(records, scenario)
     intervals = interval_metrics(records, scenario)
     contacts = contacts_table(records, replication)
+    needs = needs_table(records, replication)
     for table in (metrics, intervals):
         table.insert(0, "replication", replication)
-    return Replication(replication, metrics, intervals, contacts, len(records),
+    return Replication(replication, metrics, intervals, contacts, needs, len(records),
                        time.perf_counter() - start)
 
 

@@ -31,6 +31,7 @@ class RunResult:
     intervals: pd.DataFrame
     per_replication: pd.DataFrame
     contacts: pd.DataFrame
+    needs: pd.DataFrame
     replications: int
     contacts_simulated: int
     seconds: float
@@ -71,6 +72,7 @@ def run(scenario: Scenario | str | Path, replications: int = DEFAULT_REPLICATION
         intervals=intervals,
         per_replication=per_rep,
         contacts=pd.concat([r.contacts for r in reps], ignore_index=True),
+        needs=pd.concat([r.needs for r in reps], ignore_index=True),
         replications=replications,
         contacts_simulated=sum(r.contact_count for r in reps),
         seconds=time.perf_counter() - start,

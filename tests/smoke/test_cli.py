@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "ci_high",
                   "replications"]
-OUTPUTS = {"metrics.csv", "intervals.csv", "contacts.parquet", "run.json"}
+OUTPUTS = {"metrics.csv", "intervals.csv", "contacts.parquet", "needs.parquet", "run.json"}
 TIMEOUT = 120
 
 
