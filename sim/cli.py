@@ -20,6 +20,14 @@ CHANNEL_METRICS = {"offered": "offered", "abandon_rate": "abandon rate",
                    "wait_mean": "wait (s)", "service_level": "service level",
                    "first_response_mean": "reply (s)"}
 POOL_METRICS = {"agents": "agents", "occupancy": "occupancy", "cost": "cost"}
+NEED_METRICS = {"escalation_rate": "contacts that led to another contact",
+                "transfers_per_need": "channel changes per need",
+                "resolved_share": "needs resolved",
+                "resolution_time_mean": "time to resolution (s)",
+                "self_service_share": "needs resolved by self-service",
+                "public_complaints": "public complaints",
+                "unanswered_impressions": "impressions while unanswered",
+                "reply_impressions": "impressions of the brand's replies"}
 
 
 def _whole_number(minimum: int):
@@ -117,13 +125,21 @@ def _run(args: argparse.Namespace, scenario, out: Path, console: Console) -> int
 
 
 def _summary(result: RunResult) -> list[Table]:
-    """Two small tables that fit a terminal: channels, then pools (mean ± CI half-width)."""
+    """Small tables that fit a terminal: channels, pools, then needs and the public view
+    (mean ± CI half-width)."""
     title = (f"{result.scenario.name}: {result.scenario.policy.name}, "
              f"{result.replications} replications, mean ± 95% CI half-width")
     m = result.metrics
     pools = m.channel.str.startswith("pool:")
+    overall = m[(m.channel == "all") & m.metric.isin(NEED_METRICS)]
+    journeys = Table(title="needs and the public view (all channels)", title_justify="left")
+    journeys.add_column("metric", no_wrap=True)
+    journeys.add_column("mean", justify="right", no_wrap=True)
+    for _, row in overall.set_index("metric").loc[
+            [n for n in NEED_METRICS if n in set(overall.metric)]].iterrows():
+        journeys.add_row(NEED_METRICS[row.name], _cell(row).replace("\n", " "))
     return [_table(m[~pools], CHANNEL_METRICS, "channel", title),
-            _table(m[pools], POOL_METRICS, "pool", None)]
+            _table(m[pools], POOL_METRICS, "pool", None), journeys]
 
 
 def _table(m, metrics: dict[str, str], first: str, title: str | None) -> Table:
