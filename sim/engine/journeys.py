@@ -119,15 +119,13 @@ class Journeys:
                 self._next_step(i, self.scenario.journeys.on_unresolved)
         self._contact_ended(i)
 
-    def _on_continue(self, event) -> None:
-        i = event._value
+    def _on_continue(self, i: int) -> None:
         self._status[i] = WAITING
         self._offer(i, self.channel_of[i], self.env._now)
 
-    def _on_late(self, event) -> None:
+    def _on_late(self, i: int) -> None:
         """Patience ran out before any agent took a deferred or public contact; it stays
         in queue, and the customer may try elsewhere too."""
-        i = event._value
         if self._status[i] == WAITING and isnan(self._answered[i]):
             self._next_step(i, self.channel_specs[self.channel_of[i]].on_late)
 
@@ -199,11 +197,8 @@ class Journeys:
         self._tried[need] = self._tried.get(need, 1 << int(self._population.channel[need])) | (
             1 << ch)
         self._open_contacts[need] += 1
-        self.env.call_at(now + delay, self._on_follow_up, j)
+        self.env.call_at(now + delay, self._on_arrival, j)
         return True
-
-    def _on_follow_up(self, event) -> None:
-        self._on_arrival(event._value)
 
 
 def _by_reason(value: ByReason, reason: str) -> float:

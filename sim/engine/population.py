@@ -65,7 +65,8 @@ def draw_population(scenario: Scenario, seed: np.random.SeedSequence) -> Populat
     edges, rates = rate_steps(d.per_hour, d.daily, d.profile, sc.interval, start, end)
     arrival = [arrival_times(stream(seed, "arrivals"), edges, rates)]
     reason_share = np.array(list(needs.reasons.values()))
-    reason = [_pick(stream(seed, "reason").random(len(arrival[0])), reason_share)]
+    reason = [_category(lambda: stream(seed, "reason").random(len(arrival[0])), reason_share,
+                        len(arrival[0]))]
     names = list(needs.reasons)
     for k, event in enumerate(sc.events):
         lo, hi = max(event.start, start), min(event.start + event.length, end)
@@ -78,22 +79,34 @@ def draw_population(scenario: Scenario, seed: np.random.SeedSequence) -> Populat
         arrival.append(times)
         reason.append(np.full(len(times), names.index(event.reason)))
     arrival_all = np.concatenate(arrival)
-    order = np.argsort(arrival_all, kind="stable")
-    arrival_all, reason_all = arrival_all[order], np.concatenate(reason)[order]
+    reason_all = np.concatenate(reason)
+    order = None
+    if len(arrival) > 1:
+        order = np.argsort(arrival_all, kind="stable")
+        arrival_all, reason_all = arrival_all[order], reason_all[order]
     n = len(arrival_all)
 
     def uniforms(name: str) -> np.ndarray:  # base needs first, then each event's, then sorted
-        return stream(seed, name).random(n)[order]
+        u = stream(seed, name).random(n)
+        return u if order is None else u[order]
 
-    region = _pick(uniforms("region"), np.array(list(needs.regions.values())))
+    # an attribute that the scenario makes certain is set without drawing its stream
+    region = _category(lambda: uniforms("region"), np.array(list(needs.regions.values())), n)
     region_names = list(needs.regions)
     users = np.array([needs.by_region("twitter_users", r) for r in region_names])
-    twitter = uniforms("twitter") < users[region]
-    followers = np.where(twitter, needs.followers.ppf(uniforms("followers")), 0.0)
+    twitter = _chance(lambda: uniforms("twitter"), users[region])
+    public = any(c.kind == "public" for c in sc.channels.values())
+    followers = np.zeros(n)
+    if public:  # followers matter only to public contacts
+        followers = np.where(twitter, needs.followers.ppf(uniforms("followers")), 0.0)
     deflect = np.array([needs.by_region("self_service", r) for r in region_names])
-    deflected = uniforms("self_service") < deflect[region]
-    group = group_of(sc, reason_all, region, twitter)
-    channel = draw_channels(uniforms("choice"), group, choice_matrix(sc))
+    deflected = _chance(lambda: uniforms("self_service"), deflect[region])
+    tables = choice_matrix(sc)
+    if (tables == tables[0]).all() and np.count_nonzero(tables[0]) == 1:
+        channel = np.full(n, np.flatnonzero(tables[0])[0])
+    else:
+        channel = draw_channels(uniforms("choice"), group_of(sc, reason_all, region, twitter),
+                                tables)
     channel = np.where(deflected, -1, channel)
     handle, patience = _first_variates(sc, channel, uniforms("handle"), uniforms("patience"))
     backlog = _backlog(sc, seed, users)
@@ -102,7 +115,7 @@ def draw_population(scenario: Scenario, seed: np.random.SeedSequence) -> Populat
         strict=True)]
     sample = lambda rng, k: needs.followers.ppf(rng.random(k))  # noqa: E731
     v = sc.visibility
-    retweets = retweet_draws(stream(seed, "retweets"), sample, len(columns[0]),
+    retweets = retweet_draws(stream(seed, "retweets"), sample, len(columns[0]) if public else 0,
                              v.retweet_per_hour, v.half_life, v.retweet_window)
     arrival_c, reason_c, region_c, twitter_c, followers_c, channel_c, handle_c, patience_c = columns
     return Population(arrival_c, reason_c.astype(np.int8), region_c.astype(np.int8),
@@ -124,6 +137,20 @@ def _backlog(sc: Scenario, seed: np.random.SeedSequence, users: np.ndarray) -> t
     handle, patience = _first_variates(sc, channel, u[4], u[5])
     return (np.full(len(channel), -sc.warmup), reason, region, twitter, followers, channel,
             handle, patience)
+
+
+def _category(draw, shares: np.ndarray, n: int) -> np.ndarray:
+    """Category index per need by inverse transform; no draw when one category is certain."""
+    if np.count_nonzero(shares) == 1:
+        return np.full(n, np.flatnonzero(shares)[0])
+    return _pick(draw(), shares)
+
+
+def _chance(draw, p: np.ndarray) -> np.ndarray:
+    """True with probability p per need; no draw when every p is 0 or 1."""
+    if np.all((p == 0) | (p == 1)):
+        return p == 1
+    return draw() < p
 
 
 def _pick(u: np.ndarray, shares: np.ndarray) -> np.ndarray:

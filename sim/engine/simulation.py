@@ -65,10 +65,13 @@ class Simulation(Journeys):
         self.concurrency = tuple(c.concurrency for c in self.channel_specs)
         self.slowdown = tuple(c.concurrency_slowdown for c in self.channel_specs)
         self.realtime = tuple(c.kind == "realtime" for c in self.channel_specs)
+        self._messages = tuple(c.messages is not None for c in self.channel_specs)
         self.open = [c.hours is None or c.hours.is_open(-scenario.warmup)
                      for c in self.channel_specs]
         self.queues: tuple[deque[int], ...] = tuple(deque() for _ in self.channels)
         self.waiting = [0] * len(self.channels)
+        self._call_at = self.env.call_at  # bound once: the hot path schedules a lot
+        self._complete = self._on_complete
         self._population = draw_population(scenario, seed)
         self._set_up_needs()
         self._set_up_contacts()
@@ -190,7 +193,7 @@ class Simulation(Journeys):
             else:
                 slots.pop(agent, None)
         self._status[i] = IN_SERVICE
-        if isnan(self._answered[i]):
+        if not self._messages[ch] or isnan(self._answered[i]):
             self._answered[i] = now
             self._pool[i] = pool.code
             self._agent[i] = agent.index
@@ -201,21 +204,22 @@ class Simulation(Journeys):
             self._exchange_agent.append(agent.index)
             self._exchange_start.append(now)
             self._exchange_end.append(nan)
-        self.env.call_at(now + duration, self._on_complete, (i, agent))
+        self._call_at(now + duration, self._complete, (i, agent))
 
-    def _on_complete(self, event) -> None:
-        i, agent = event._value
+    def _on_complete(self, value: tuple[int, Agent]) -> None:
+        i, agent = value
         now = self.env._now
         ch = agent.channel
-        if self._plain[ch]:  # one exchange, always resolves: the common case, kept short
+        if self._plain[ch]:
+            # one exchange that resolves: the common case, kept short. The reply is the end
+            # (filled in by _records), and a resolved need no longer counts open contacts.
             self._status[i] = ANSWERED
-            self._replied[i] = now
             self._ended[i] = now
             need = self.need_of[i]
-            if self._outcome[need] == OPEN:
-                self._outcome[need] = RESOLVED
+            outcome = self._outcome
+            if outcome[need] == OPEN:
+                outcome[need] = RESOLVED
                 self._resolved[need] = now
-            self._open_contacts[need] -= 1
         else:
             self._exchange_done(i, ch, now)
         # the agent: off shift, or more work
@@ -263,8 +267,7 @@ class Simulation(Journeys):
         elif self.concurrency[agent.channel] > 1:
             agent.pool.open_slots[agent.channel][agent] = None
 
-    def _on_abandon(self, event) -> None:
-        i = event._value
+    def _on_abandon(self, i: int) -> None:
         if self._status[i] == WAITING and isnan(self._answered[i]):
             now = self.env._now
             self._status[i] = ABANDONED
@@ -274,9 +277,9 @@ class Simulation(Journeys):
             self._next_step(i, self.channel_specs[ch].on_abandon)
             self._contact_ended(i)
 
-    def _on_staffing(self, event) -> None:
+    def _on_staffing(self, value: tuple[PoolState, int]) -> None:
         """Bring agents on shift, or send them off: idle ones at once, busy ones as they free up."""
-        pool, count = event._value
+        pool, count = value
         now = self.env._now
         change = count - (pool.active - pool.to_release)
         if change > 0:
@@ -291,8 +294,8 @@ class Simulation(Journeys):
                 elif not pool.release_partly_busy():
                     pool.to_release += 1  # the next agent to finish a contact leaves
 
-    def _on_hours(self, event) -> None:
-        ch, is_open = event._value
+    def _on_hours(self, value: tuple[int, bool]) -> None:
+        ch, is_open = value
         self.open[ch] = is_open
         if is_open:
             now = self.env._now
@@ -307,6 +310,11 @@ class Simulation(Journeys):
 
         def column(values, dtype) -> np.ndarray:
             return np.frombuffer(values, dtype) if len(values) else np.empty(0, dtype)
+
+        status, ended = np.frombuffer(self._status, np.uint8), column(self._ended, float)
+        replied = column(self._replied, float).copy()
+        single = np.isnan(replied) & (status == ANSWERED)  # the reply ended the contact
+        replied[single] = ended[single]
 
         needs = Needs(
             reasons=tuple(sc.needs.reasons), regions=tuple(sc.needs.regions),
@@ -325,11 +333,11 @@ class Simulation(Journeys):
             parent=column(self._parent, np.int32),
             cause=np.frombuffer(self._cause, np.uint8),
             answered=column(self._answered, float),
-            replied=column(self._replied, float),
-            ended=column(self._ended, float),
+            replied=replied,
+            ended=ended,
             pool=column(self._pool, np.int16),
             agent=column(self._agent, np.int32),
-            status=np.frombuffer(self._status, np.uint8),
+            status=status,
             exchange_contact=column(self._exchange_contact, np.int32),
             exchange_pool=column(self._exchange_pool, np.int16),
             exchange_agent=column(self._exchange_agent, np.int32),
