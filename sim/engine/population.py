@@ -43,9 +43,9 @@ def choice_matrix(scenario: Scenario) -> np.ndarray:
     needs = scenario.needs
     rows = []
     for reason in needs.reasons:
-        table = scenario.table_for(reason)
-        shares = np.array([table.get(ch, 0.0) for ch in channels])
         for region in needs.regions:
+            table = scenario.table_for(reason, region)
+            shares = np.array([table.get(ch, 0.0) for ch in channels])
             users, others = split_by_twitter(shares, twitter_only,
                                              needs.by_region("twitter_users", region))
             rows += [others, users]

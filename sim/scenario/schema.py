@@ -83,9 +83,15 @@ class Scenario(Strict):
         tables.update({k: v for k, v in self.choice.items() if k != "preset"})
         return tables
 
-    def table_for(self, reason: str) -> dict[str, float]:
+    def table_key(self, reason: str, region: str) -> str | None:
+        """The table that applies to a need: the most specific of "<reason>/<region>",
+        "<reason>", "default/<region>" and "default"."""
         tables = self.choice_tables()
-        return tables.get(reason, tables.get("default", {}))
+        keys = (f"{reason}/{region}", reason, f"default/{region}", "default")
+        return next((key for key in keys if key in tables), None)
+
+    def table_for(self, reason: str, region: str) -> dict[str, float]:
+        return self.choice_tables()[self.table_key(reason, region)]
 
     @property
     def public_channel(self) -> str | None:
@@ -125,7 +131,7 @@ class Scenario(Strict):
         check("journeys.public_channel", self.journeys.public_channel)
 
     def _check_choice(self) -> None:
-        reasons = set(self.needs.reasons)
+        reasons, regions = set(self.needs.reasons), set(self.needs.regions)
         for key, value in self.choice.items():
             if key == "preset":
                 if not isinstance(value, str):
@@ -134,20 +140,20 @@ class Scenario(Strict):
                     preset_tables(value)
                 except ValueError as err:
                     raise ValueError(f"choice.preset: {err}") from None
-            elif not isinstance(value, dict):
+                continue
+            if not isinstance(value, dict):
                 raise ValueError(f"choice.{key}: a table of channel shares")
-            elif key != "default" and key not in reasons:
-                raise ValueError(f"choice.{key}: names no reason (needs.reasons: "
-                                 f"{', '.join(reasons)}) and is not 'default'")
+            reason, _, region = key.partition("/")
+            bad_reason = reason != "default" and reason not in reasons
+            if bad_reason or (region and region not in regions):
+                raise ValueError(
+                    f"choice.{key}: a table is 'default', a reason or '<reason>/<region>' "
+                    f"(reasons: {', '.join(reasons)}; regions: {', '.join(regions)})")
         tables = self.choice_tables()
         preset = self.choice.get("preset")
         where = f"choice.preset {preset}" if preset else "choice"
-        for reason in reasons:
-            if reason not in tables and "default" not in tables:
-                raise ValueError(f"choice: no table for reason {reason!r} and no 'default'")
-        twitter_only = [c.needs_twitter for c in self.channels.values()]
+        known = ", ".join(self.channels)
         for key, shares in tables.items():
-            known = ", ".join(self.channels)
             for ch in shares:
                 if ch in self.channels:
                     continue
@@ -156,9 +162,15 @@ class Scenario(Strict):
                 raise ValueError(f"{where}: table {key!r} names channel {ch!r}, which the "
                                  f"scenario does not define (channels: {known})")
             _check_sum(f"choice.{key}", shares)
-            row = np.array([shares.get(ch, 0.0) for ch in self.channels])
-            on_twitter = float(row[twitter_only].sum())
+        twitter_only = [c.needs_twitter for c in self.channels.values()]
+        for reason in self.needs.reasons:
             for region in self.needs.regions:
+                key = self.table_key(reason, region)
+                if key is None:
+                    raise ValueError(f"choice: no table for reason {reason!r} in {region} and "
+                                     "no 'default'")
+                row = np.array([tables[key].get(ch, 0.0) for ch in self.channels])
+                on_twitter = float(row[twitter_only].sum())
                 users = self.needs.by_region("twitter_users", region)
                 if on_twitter > users + SHARE_TOLERANCE:
                     raise ValueError(

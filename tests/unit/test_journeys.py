@@ -230,3 +230,21 @@ def test_an_outage_multiplies_its_reason_for_its_window():
     expected = 100 * 0.1 * 11 * 2  # 220 outage needs in the window
     mean, se = np.mean(counts), np.sqrt(expected / len(counts))  # Poisson
     assert abs(mean - expected) <= 4 * se
+
+
+def test_a_table_per_reason_and_region_applies_to_that_region_only():
+    sc = parse_scenario({
+        "name": "regions", "horizon": "2d", "demand": {"per_hour": 300},
+        "needs": {"reasons": {"question": 1.0}, "regions": {"US": 0.5, "EU": 0.5}},
+        "choice": {"default": {"phone": 0.8, "email": 0.2},
+                   "question/EU": {"phone": 0.2, "email": 0.8}},
+        "channels": {"phone": EMAIL, "email": EMAIL},
+        "pools": {"all": {"skills": ["phone", "email"], "agents": 0}},
+    })
+    r = run(sc)
+    region = r.needs.region[r.need]
+    for k, phone_share in ((0, 0.8), (1, 0.2)):
+        mine = region == k
+        share = (r.channel[mine] == 0).mean()
+        assert abs(share - phone_share) <= 4 * np.sqrt(phone_share * (1 - phone_share)
+                                                       / mine.sum())

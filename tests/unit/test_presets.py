@@ -134,6 +134,7 @@ def test_twitter_2010_is_about_forresters_one_percent_on_twitter():
     # Across the scenario's mix of reasons, Twitter is a first choice for about 1% of needs
     # (facts: Forrester 2010, Twitter 1%; under 1% of online consumers).
     scenario = load_scenario(ROOT / "scenarios" / "twitter-2010.toml")
-    share = sum(w * scenario.table_for(r).get("twitter", 0.0)
-                for r, w in scenario.needs.reasons.items())
+    share = sum(w * v * scenario.table_for(r, g).get("twitter", 0.0)
+                for r, w in scenario.needs.reasons.items()
+                for g, v in scenario.needs.regions.items())
     assert 0.005 <= share <= 0.015
