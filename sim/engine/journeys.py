@@ -36,15 +36,11 @@ class Journeys:
         code = {name: k for k, name in enumerate(self.channels)}
         reasons = list(sc.needs.reasons)
         specs = self.channel_specs
-        self._plain = tuple(s.messages is None and s.redirect is None and _always(s.fcr)
-                            for s in specs)
+        self._plain = tuple(s.messages is None and not self.policy.may_redirect(s)
+                            and _always(s.fcr) for s in specs)
         self._fcr = tuple(tuple(_by_reason(s.fcr, r) for r in reasons) for s in specs)
         self._redirect_share = tuple(
             None if s.redirect is None else tuple(_by_reason(s.redirect.share, r) for r in reasons)
-            for s in specs)
-        self._redirect_to = tuple(
-            None if s.redirect is None else
-            ([code[c] for c in s.redirect.to], np.cumsum(list(s.redirect.to.values())).tolist())
             for s in specs)
         self._escalate_to = tuple(-1 if s.escalate_to is None else code[s.escalate_to]
                                   for s in specs)
@@ -91,14 +87,12 @@ class Journeys:
             self._replied[i] = now
         else:
             self._exchange_end[self._exchange_row.pop(i)] = now
-        shares = self._redirect_share[ch]
-        if first and shares is not None and self._coin() < shares[self.need_reason[need]]:
+        move = self.policy.redirect(self, i) if first else None
+        if move is not None:
             self._status[i] = ANSWERED
             self._ended[i] = now
             if self._outcome[need] == OPEN:
-                self._follow_up(i, self._redirect_target(ch), REDIRECT,
-                                self._draw(f"redirect_delay:{self.channels[ch]}",
-                                           spec.redirect.delay))
+                self._follow_up(i, move[0], REDIRECT, move[1])
             self._contact_ended(i)
             return
         left = self._exchanges_left[i]
@@ -162,10 +156,25 @@ class Journeys:
                 return ch
         return max(ch for ch, w in enumerate(weights) if w > 0)
 
-    def _redirect_target(self, ch: int) -> int:
-        targets, cumulative = self._redirect_to[ch]
-        u = self._coin() * cumulative[-1]
-        return next((t for t, c in zip(targets, cumulative, strict=True) if u < c), targets[-1])
+    def channel_redirect(self, i: int) -> tuple[int, float] | None:
+        """The channel's own `redirect` setting: (target, delay) for a share of its contacts
+        by reason, else None."""
+        ch = self.channel_of[i]
+        shares = self._redirect_share[ch]
+        if shares is None or self._coin() >= shares[self.need_reason[self.need_of[i]]]:
+            return None
+        spec = self.channel_specs[ch]
+        delay = self._draw(f"redirect_delay:{self.channels[ch]}", spec.redirect.delay)
+        return self.pick_channel(spec.redirect.to), delay
+
+    def pick_channel(self, shares: dict[str, float]) -> int:
+        """A channel code drawn from {name: share}, with the journeys stream."""
+        u = self._coin() * sum(shares.values())
+        for name, share in shares.items():
+            u -= share
+            if u < 0:
+                return self.channels.index(name)
+        return self.channels.index(next(reversed(shares)))
 
     def _follow_up(self, parent: int, ch: int, cause: int, delay: float) -> bool:
         """A new contact of the same need on channel ch, arriving after `delay`."""

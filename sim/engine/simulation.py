@@ -33,7 +33,7 @@ from sim.engine.records import (
 )
 from sim.model.staffing import staffing_steps
 from sim.model.units import DAY
-from sim.policies import make_policy
+from sim.policies import Policy, make_policy
 from sim.scenario.schema import Scenario
 
 
@@ -65,11 +65,13 @@ class Simulation(Journeys):
         self.concurrency = tuple(c.concurrency for c in self.channel_specs)
         self.slowdown = tuple(c.concurrency_slowdown for c in self.channel_specs)
         self.realtime = tuple(c.kind == "realtime" for c in self.channel_specs)
+        self.scenario_reasons = tuple(scenario.needs.reasons)
         self._messages = tuple(c.messages is not None for c in self.channel_specs)
         self.open = [c.hours is None or c.hours.is_open(-scenario.warmup)
                      for c in self.channel_specs]
         self.queues: tuple[deque[int], ...] = tuple(deque() for _ in self.channels)
         self.waiting = [0] * len(self.channels)
+        self._custom_handle = type(self.policy).handle_time is not Policy.handle_time
         self._call_at = self.env.call_at  # bound once: the hot path schedules a lot
         self._complete = self._on_complete
         self._population = draw_population(scenario, seed)
@@ -139,6 +141,17 @@ class Simulation(Journeys):
             queue.popleft()
         return queue[0] if queue else None
 
+    def is_first_exchange(self, i: int) -> bool:
+        """No reply yet: the exchange an agent takes contact i for is its first."""
+        return isnan(self._replied[i])
+
+    def reason_of(self, i: int) -> str:
+        return self.scenario_reasons[self.need_reason[self.need_of[i]]]
+
+    def coin(self) -> float:
+        """A uniform from the replication's journeys stream, for a policy's random choices."""
+        return self._coin()
+
     # ---- the run ----------------------------------------------------------------------------
 
     def run(self) -> Records:
@@ -184,6 +197,8 @@ class Simulation(Journeys):
         sessions += 1
         agent.sessions = sessions
         duration = self._handle[i]
+        if self._custom_handle:
+            duration = self.policy.handle_time(self, i, ch, duration)
         concurrency = self.concurrency[ch]
         if concurrency > 1:
             duration *= 1.0 + self.slowdown[ch] * (sessions - 1)

@@ -2,5 +2,6 @@
 
 from sim.policies.base import Policy, make_policy, policy_class
 from sim.policies.fifo import Fifo
+from sim.policies.front_door import FrontDoor
 
-__all__ = ["Fifo", "Policy", "make_policy", "policy_class"]
+__all__ = ["Fifo", "FrontDoor", "Policy", "make_policy", "policy_class"]

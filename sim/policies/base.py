@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 if TYPE_CHECKING:
     from sim.engine.agents import Agent
     from sim.engine.simulation import Simulation
+    from sim.scenario.channels import Channel
+    from sim.scenario.schema import Scenario
 
 _REGISTRY: dict[str, type[Policy]] = {}
 
@@ -55,6 +57,28 @@ class Policy:
     def select_contact(self, sim: Simulation, agent: Agent) -> int | None:
         """An agent has room and work may be waiting: which contact (None: stay free)."""
         raise NotImplementedError
+
+    # ---- optional hooks; the defaults leave the scenario's own settings in charge ----------
+
+    @classmethod
+    def validate_for(cls, options: BaseModel, scenario: Scenario) -> None:
+        """Check options against the scenario (e.g. channel names); ValueError with the
+        option's key path, which the scenario check reports under `policy.`."""
+
+    def may_redirect(self, spec: Channel) -> bool:
+        """Whether contacts of a channel can be sent on after their first reply (the engine
+        keeps a fast path for channels that cannot)."""
+        return spec.redirect is not None
+
+    def redirect(self, sim: Simulation, contact: int) -> tuple[int, float] | None:
+        """A contact got its first reply: send the case on as (channel, delay), or keep it
+        (None). The default follows the channel's `redirect` setting."""
+        return sim.channel_redirect(contact)
+
+    def handle_time(self, sim: Simulation, contact: int, channel: int, duration: float) -> float:
+        """The duration of the exchange an agent starts now (default: as drawn). Only called
+        when a policy overrides it."""
+        return duration
 
 
 def policy_class(name: str) -> type[Policy]:

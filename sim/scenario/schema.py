@@ -236,7 +236,7 @@ class Scenario(Strict):
         except ValueError as err:
             raise ValueError(f"policy: {err}") from None
         try:
-            policy.validate_options(self.policy.options)
+            policy.validate_for(policy.validate_options(self.policy.options), self)
         except ValueError as err:
             raise ValueError(f"policy.{err}") from None
 
