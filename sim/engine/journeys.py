@@ -47,6 +47,7 @@ class Journeys:
         self._public = code.get(sc.public_channel, -1) if sc.public_channel else -1
         self._choice = choice_matrix(sc).tolist()
         self._coin = Draws(stream(seed, "journeys"))
+        self._untagged_coin = Draws(stream(seed, "untagged"))
         self._draws: dict[str, Draws] = {}
 
     def _draw(self, name: str, dist: Distribution | None) -> float:

@@ -16,6 +16,7 @@ from sim.engine.streams import stream
 from sim.metrics.visibility import retweet_draws
 from sim.model.arrivals import arrival_times, rate_steps
 from sim.model.choice import draw_channels, split_by_twitter
+from sim.policies import Policy
 from sim.scenario.schema import Scenario
 
 
@@ -58,7 +59,8 @@ def group_of(scenario: Scenario, reason, region, twitter) -> np.ndarray:
         np.asarray(twitter, dtype=np.int64)
 
 
-def draw_population(scenario: Scenario, seed: np.random.SeedSequence) -> Population:
+def draw_population(scenario: Scenario, seed: np.random.SeedSequence,
+                    policy: Policy | None = None) -> Population:
     sc, needs = scenario, scenario.needs
     start, end = -sc.warmup, sc.horizon
     d = sc.demand
@@ -99,8 +101,11 @@ def draw_population(scenario: Scenario, seed: np.random.SeedSequence) -> Populat
     followers = np.zeros(n)
     if public:  # followers matter only to public contacts
         followers = np.where(twitter, needs.followers.ppf(uniforms("followers")), 0.0)
-    deflect = np.array([needs.by_region("self_service", r) for r in region_names])
-    deflected = _chance(lambda: uniforms("self_service"), deflect[region])
+    deflect = np.array([needs.by_region("self_service", r) for r in region_names])[region]
+    extra = policy and policy.extra_self_service(sc, arrival_all, reason_all)
+    if extra is not None:  # e.g. a status post during an outage
+        deflect = deflect + (1 - deflect) * extra
+    deflected = _chance(lambda: uniforms("self_service"), deflect)
     tables = choice_matrix(sc)
     if (tables == tables[0]).all() and np.count_nonzero(tables[0]) == 1:
         channel = np.full(n, np.flatnonzero(tables[0])[0])

@@ -78,6 +78,8 @@ class Records:
     exchange_agent: np.ndarray  # int32
     exchange_start: np.ndarray  # float64
     exchange_end: np.ndarray  # float64 (NaN: in progress at the horizon)
+    broadcast_contact: np.ndarray  # int32: public contacts a status post answered in public
+    broadcast_time: np.ndarray  # float64: when that post reached them
     needs: Needs
     retweet_need: np.ndarray  # intp
     retweet_age: np.ndarray  # float64

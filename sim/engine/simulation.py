@@ -71,10 +71,15 @@ class Simulation(Journeys):
                      for c in self.channel_specs]
         self.queues: tuple[deque[int], ...] = tuple(deque() for _ in self.channels)
         self.waiting = [0] * len(self.channels)
-        self._custom_handle = type(self.policy).handle_time is not Policy.handle_time
+        overrides = lambda hook: getattr(type(self.policy), hook) is not getattr(Policy, hook)  # noqa: E731
+        self._custom_handle = overrides("handle_time")
+        self._queue_hook = overrides("on_queue")
+        self._broadcast_hook = overrides("broadcast")
+        self._kept: set[int] = set()  # contacts that keep their place without waiting on line
+        self._untagged = tuple(c.untagged for c in self.channel_specs)
         self._call_at = self.env.call_at  # bound once: the hot path schedules a lot
         self._complete = self._on_complete
-        self._population = draw_population(scenario, seed)
+        self._population = draw_population(scenario, seed, self.policy)
         self._set_up_needs()
         self._set_up_contacts()
         self._set_up_journeys(seed)
@@ -123,6 +128,8 @@ class Simulation(Journeys):
         self._exchange_start = array("d")
         self._exchange_end = array("d")
         self._exchange_row: dict[int, int] = {}
+        self._broadcast_contact = array("i")
+        self._broadcast_time = array("d")
         for ch, spec in enumerate(self.channel_specs):
             if spec.messages is not None:
                 mask = np.flatnonzero(p.channel[first] == ch)
@@ -176,7 +183,25 @@ class Simulation(Journeys):
         if patience != inf:
             env.call_at(now + patience, self._on_abandon if self.realtime[ch] else self._on_late,
                         i)
+        if self._broadcast_hook and self.channel_specs[ch].kind == "public":
+            posted = self.policy.broadcast(self, i)
+            if posted is not None:
+                self._broadcast_contact.append(i)
+                self._broadcast_time.append(max(now, posted))
+        if self._untagged[ch] and self._untagged_coin() < self._untagged[ch]:
+            found = self.policy.detect(self, i)  # a mention the brand must find first
+            if found is not None:
+                env.call_at(now + found, self._on_found, i)
+            return
         self._offer(i, ch, now)
+
+    def _on_found(self, i: int) -> None:
+        self._offer(i, self.channel_of[i], self.env._now)
+
+    def keep_place(self, i: int) -> None:
+        """Contact i keeps its place in queue without waiting on line (a callback): it no
+        longer abandons."""
+        self._kept.add(i)
 
     def _offer(self, i: int, ch: int, now: float) -> None:
         """A contact (or a case's next message) looks for an agent, else waits in queue."""
@@ -184,6 +209,8 @@ class Simulation(Journeys):
         if agent is None:
             self.queues[ch].append(i)
             self.waiting[ch] += 1
+            if self._queue_hook:
+                self.policy.on_queue(self, i, ch)
         else:
             if agent.sessions == 0:
                 del agent.pool.idle[agent]
@@ -283,7 +310,7 @@ class Simulation(Journeys):
             agent.pool.open_slots[agent.channel][agent] = None
 
     def _on_abandon(self, i: int) -> None:
-        if self._status[i] == WAITING and isnan(self._answered[i]):
+        if self._status[i] == WAITING and isnan(self._answered[i]) and i not in self._kept:
             now = self.env._now
             self._status[i] = ABANDONED
             self._ended[i] = now
@@ -358,6 +385,8 @@ class Simulation(Journeys):
             exchange_agent=column(self._exchange_agent, np.int32),
             exchange_start=column(self._exchange_start, float),
             exchange_end=column(self._exchange_end, float),
+            broadcast_contact=column(self._broadcast_contact, np.int32),
+            broadcast_time=column(self._broadcast_time, float),
             needs=needs,
             retweet_need=p.retweet_need,
             retweet_age=p.retweet_age,

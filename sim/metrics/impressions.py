@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.records import Records
-from sim.metrics.public import public_channels
+from sim.metrics.public import public_channels, public_reply
 from sim.metrics.visibility import tweet_impressions
 from sim.scenario.schema import Scenario
 
@@ -28,7 +28,8 @@ def contact_impressions(records: Records, scenario: Scenario,
     """(unanswered, reply) impressions of each contact in `contacts`; 0 unless it is public.
 
     A public contact's audience is its need's followers; its reply delay is
-    replied - arrival, or, when not replied to by the horizon, the time left
+    the first public answer (reply or status post, `public_reply`) - arrival, or, when
+    not answered by the horizon, the time left
     (horizon - arrival), censored and with no reply impressions. The need's
     retweets (drawn once per need, ages counted from the tweet) belong to
     the need's first public contact only (`first_public_contact`): a need
@@ -41,8 +42,9 @@ def contact_impressions(records: Records, scenario: Scenario,
     if not len(mine):
         return unanswered, reply
     tweets = contacts[mine]
-    replied = ~np.isnan(records.replied[tweets])
-    delay = np.where(replied, records.replied[tweets], records.horizon) - records.arrival[tweets]
+    answered_at = public_reply(records)[tweets]
+    replied = ~np.isnan(answered_at)
+    delay = np.where(replied, answered_at, records.horizon) - records.arrival[tweets]
     position = np.full(len(records), -1, dtype=np.intp)  # contact -> row among `tweets`
     position[tweets] = np.arange(len(tweets))
     owner = first_public_contact(records, scenario)[records.retweet_need]

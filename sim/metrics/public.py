@@ -41,8 +41,19 @@ def outstanding_per_bin(records: Records, scenario: Scenario, edges: np.ndarray)
     """
     out = np.zeros((len(records.channels), len(edges) - 1))
     complaint = is_public_complaint(records, scenario) & (records.arrival < records.horizon)
-    until = np.where(np.isnan(records.replied), records.horizon, records.replied)
+    reply = public_reply(records)
+    until = np.where(np.isnan(reply), records.horizon, reply)
     for ch in np.flatnonzero(public_channels(records, scenario)):
         mine = complaint & (records.channel == ch)
         out[ch] = outstanding_seconds(records.arrival[mine], until[mine], edges)
     return out
+
+
+def public_reply(records: Records) -> np.ndarray:
+    """When each contact was first answered in public: its first reply, or an earlier status
+    post that reached it (a policy's broadcast), NaN if neither happened by the horizon."""
+    reply = records.replied.copy()
+    posted = records.broadcast_time < records.horizon
+    contacts = records.broadcast_contact[posted]
+    reply[contacts] = np.fmin(reply[contacts], records.broadcast_time[posted])
+    return reply

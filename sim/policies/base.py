@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 if TYPE_CHECKING:
@@ -79,6 +80,26 @@ class Policy:
         """The duration of the exchange an agent starts now (default: as drawn). Only called
         when a policy overrides it."""
         return duration
+
+    def on_queue(self, sim: Simulation, contact: int, channel: int) -> None:
+        """A contact found no agent and joins the queue (e.g. to offer a callback with
+        `sim.keep_place`). Only called when a policy overrides it."""
+
+    def detect(self, sim: Simulation, contact: int) -> float | None:
+        """A public mention that does not tag the brand arrives: after how long the brand
+        finds it, or None if it never does (the default: nobody listens)."""
+        return None
+
+    def broadcast(self, sim: Simulation, contact: int) -> float | None:
+        """When a public status post answers this public contact in the eyes of its audience
+        (None: it does not). Only called when a policy overrides it."""
+        return None
+
+    def extra_self_service(self, scenario: Scenario, arrival: np.ndarray,
+                           reason: np.ndarray) -> np.ndarray | None:
+        """Per need (arrival times, reason codes), the share that a policy's own action (a
+        status post) resolves before any contact, on top of the scenario's self-service."""
+        return None
 
 
 def policy_class(name: str) -> type[Policy]:

@@ -80,6 +80,7 @@ class Channel(Strict):
     on_abandon: NextStep = NextStep()
     on_late: NextStep = NextStep()  # when patience runs out on a deferred or public contact
     twitter_only: bool | None = None  # only Twitter users can use it (default: public)
+    untagged: Share = 0.0  # public: mentions that do not tag the brand (found only by listening)
 
     @property
     def needs_twitter(self) -> bool:
@@ -91,6 +92,8 @@ class Channel(Strict):
             raise ValueError("on_late: a realtime contact abandons instead; use on_abandon")
         if self.kind != "realtime" and self.on_abandon != NextStep():
             raise ValueError(f"on_abandon: a {self.kind} contact never abandons; use on_late")
+        if self.untagged and self.kind != "public":
+            raise ValueError("untagged: only public channels have mentions without the tag")
         if self.reply_gap is not None and self.messages is None:
             raise ValueError("reply_gap: goes with messages")
         return self

@@ -135,6 +135,8 @@ def records(rows=CONTACTS, horizon: float = 3600.0, *, channels=("phone", "chat"
         exchange_agent=np.array(ex[2], dtype=np.int32),
         exchange_start=np.array(ex[3], dtype=float),
         exchange_end=np.array(ex[4], dtype=float),
+        broadcast_contact=np.empty(0, dtype=np.int32),
+        broadcast_time=np.empty(0),
         needs=Needs(**{k: np.asarray(v, dtype=dtypes[k]) if k in dtypes else v
                        for k, v in need_columns.items()}),
         retweet_need=np.array(rt[0], dtype=np.intp),
