@@ -34,3 +34,19 @@ def tolerance(values: np.ndarray, confidence: float = 0.999) -> float:
     values = np.asarray(values, dtype=float)
     n = len(values)
     return float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+
+
+def paired_difference(base: Scenario, other: Scenario, channel: str, metric: str,
+                      replications: int = 15, seed: int = 5,
+                      confidence: float = 0.99) -> tuple[float, float]:
+    """Mean and half-width of (other - base) per replication, both arms on the same seeds
+    (common random numbers), from the paired t-interval."""
+    from sim.runner.run import run
+
+    values = []
+    for scenario in (base, other):
+        table = run(scenario, replications=replications, seed=seed).per_replication
+        rows = table[(table.channel == channel) & (table.metric == metric)]
+        values.append(rows.sort_values("replication")["value"].to_numpy())
+    d = values[1] - values[0]
+    return float(d.mean()), tolerance(d, confidence)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from sim.engine.records import ANSWERED, REDIRECT
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
-from sim.runner.run import run
 from sim.scenario.load import ScenarioError, parse_scenario
+from tests.stats.factory import paired_difference
 
 REPLICATIONS = 15
 EXP = {"dist": "exponential", "mean": 240}
@@ -33,14 +32,8 @@ def _desk(policy: dict) -> dict:
 
 def _paired(metric: str, channel: str, policy: dict) -> tuple[float, float]:
     """Mean and 99% half-width of (policy - fifo) per replication."""
-    values = []
-    for spec in ({"name": "fifo"}, policy):
-        table = run(parse_scenario(_desk(spec)), replications=REPLICATIONS,
-                    seed=5).per_replication
-        rows = table[(table.channel == channel) & (table.metric == metric)]
-        values.append(rows.sort_values("replication")["value"].to_numpy())
-    d = values[1] - values[0]
-    return d.mean(), stats.t.ppf(0.995, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return paired_difference(parse_scenario(_desk({"name": "fifo"})),
+                             parse_scenario(_desk(policy)), channel, metric, REPLICATIONS)
 
 
 def test_front_door_answers_the_public_faster_and_cuts_unanswered_impressions():
