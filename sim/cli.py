@@ -74,12 +74,46 @@ def build_parser() -> argparse.ArgumentParser:
                          help="worker processes (default 1); results do not depend on it")
     run_cmd.add_argument("-q", "--quiet", action="store_true",
                          help="no progress bar and no summary table")
+    _add_compare(commands)
     return parser
 
 
+def _add_compare(commands) -> None:
+    cmd = commands.add_parser(
+        "compare", help="compare policies, or scenario files, on the same customers",
+        description="Run one arm per policy (FILE --policies a,b,...) or one arm per scenario "
+                    "file (A.toml B.toml ...), every arm with the same seeds, and show each "
+                    "arm's metrics and its difference to the first arm with a 95%% confidence "
+                    "interval. Writes compare.csv, metrics.csv, compare.png and run.json.",
+    )
+    cmd.add_argument("scenarios", type=Path, nargs="+", metavar="FILE",
+                     help="scenario file(s) (TOML): one with --policies, else two or more")
+    cmd.add_argument("-p", "--policies", metavar="P1,P2,...",
+                     help="comma-separated routing policies to run on the one FILE "
+                          "(the first is the baseline)")
+    cmd.add_argument("-n", "--replications", type=_whole_number(1),
+                     default=DEFAULT_REPLICATIONS, metavar="N",
+                     help=f"replications per arm (default {DEFAULT_REPLICATIONS})")
+    cmd.add_argument("--seed", type=_whole_number(0), default=DEFAULT_SEED, metavar="S",
+                     help=f"seed shared by every arm (default {DEFAULT_SEED})")
+    cmd.add_argument("--out", type=Path, metavar="DIR",
+                     help="output folder (default results/compare-<first scenario name>/)")
+    cmd.add_argument("-w", "--workers", type=_whole_number(1), default=1, metavar="K",
+                     help="worker processes (default 1); results do not depend on it")
+    cmd.add_argument("-q", "--quiet", action="store_true",
+                     help="no progress bar and no table")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "compare" and not any(e.startswith("-") for e in extra):
+        args.scenarios += map(Path, extra)  # files after options: compare A --seed 3 B
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     console = Console(stderr=True)
+    if args.command == "compare":
+        return _compare(args, console)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as err:
@@ -167,3 +201,73 @@ def _cell(row) -> str:
 
 def _number(x: float, digits: int = 3) -> str:
     return f"{x:,.0f}" if abs(x) >= 10**digits else f"{x:.{digits}g}"
+
+
+# ---------------------------------------------------------------- sim compare
+
+def _compare(args: argparse.Namespace, console: Console) -> int:
+    from sim.runner.compare import arm_labels, policy_arms
+
+    files: list[Path] = args.scenarios
+    policies = None
+    if args.policies is not None:
+        policies = [name.strip() for name in args.policies.split(",")]
+        if any(not name for name in policies):
+            _error(console, f"--policies {args.policies!r}: an empty policy name "
+                   "(give names separated by commas, e.g. fifo,front-door)")
+            return EXIT_BAD_INPUT
+        if len(files) > 1:
+            _error(console, f"--policies runs every policy on one scenario, but {len(files)} "
+                   "files were given: give one FILE with --policies, or several files "
+                   "without it (one arm per file)")
+            return EXIT_BAD_INPUT
+    arms = len(policies) if policies is not None else len(files)
+    if arms < 2:
+        _error(console, "compare needs at least two arms: give --policies with two or more "
+               "names (e.g. --policies fifo,front-door), or two or more scenario files")
+        return EXIT_BAD_INPUT
+    try:
+        loaded = [load_scenario(path) for path in files]
+        if policies is not None:
+            scenarios = policy_arms(loaded[0], policies, source=str(files[0]))
+            sources = [str(files[0])] * len(scenarios)
+        else:
+            scenarios, sources = loaded, [str(path) for path in files]
+    except ScenarioError as err:
+        _error(console, str(err))
+        return EXIT_BAD_INPUT
+    labels = arm_labels(scenarios, files, by_policy=policies is not None)
+    out = args.out if args.out is not None else Path("results") / f"compare-{scenarios[0].name}"
+    problem = _unwritable(out)
+    if problem:
+        _error(console, problem)
+        return EXIT_BAD_INPUT
+    return _run_compare(args, scenarios, labels, sources, out, console)
+
+
+def _run_compare(args: argparse.Namespace, scenarios, labels: list[str], sources: list[str],
+                 out: Path, console: Console) -> int:
+    from sim.report.compare import console_tables, write_compare
+    from sim.runner.compare import compare
+
+    show = not args.quiet and console.is_terminal
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, disable=not show) as progress:
+        task = progress.add_task(f"{labels[0]}: replications",
+                                 total=len(labels) * args.replications)
+
+        def done(label: str, _replication: int) -> None:
+            progress.update(task, advance=1, description=f"{label}: replications")
+
+        comparison = compare(scenarios, labels, replications=args.replications,
+                             seed=args.seed, workers=args.workers, on_done=done,
+                             sources=sources)
+    paths = write_compare(comparison, out, args.workers)
+    if not args.quiet:
+        stdout = Console()
+        for table in console_tables(comparison, width=min(stdout.width, 100)):
+            stdout.print(table)
+        contacts = sum(arm.contacts_simulated for arm in comparison.arms)
+        print(f"{len(labels)} arms, {contacts:,} contacts in {comparison.seconds:.1f} s; "
+              f"results in {out}/ ({', '.join(p.name for p in paths)})")
+    return 0

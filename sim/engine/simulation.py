@@ -339,13 +339,14 @@ class Simulation(Journeys):
     def _on_hours(self, value: tuple[int, bool]) -> None:
         ch, is_open = value
         self.open[ch] = is_open
-        if is_open:
-            now = self.env._now
-            for pool in self.pools_for[ch]:
-                for agent in list(pool.idle):
-                    if not self.waiting[ch]:
-                        return
-                    self._serve(agent, now)
+        now = self.env._now
+        # opening: idle agents take the channel's waiting work; closing: a policy that held
+        # agents back for this channel may now give them other work
+        for pool in self.pools_for[ch]:
+            for agent in list(pool.idle):
+                if is_open and not self.waiting[ch]:
+                    return
+                self._serve(agent, now)
 
     def _records(self) -> Records:
         sc, p = self.scenario, self._population

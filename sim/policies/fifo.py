@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sim.policies.base import Policy
@@ -43,10 +44,16 @@ class Fifo(Policy):
     def select_contact(self, sim: Simulation, agent: Agent) -> int | None:
         if agent.sessions:  # a chat agent with room takes more of the same channel only
             return sim.head(agent.channel) if sim.open[agent.channel] else None
-        best, oldest = None, 0.0
-        for ch in agent.pool.skills:
-            if sim.waiting[ch] and sim.open[ch]:
-                i = sim.head(ch)
-                if i is not None and (best is None or sim.arrival[i] < oldest):
-                    best, oldest = i, sim.arrival[i]
-        return best
+        return oldest_head(sim, agent.pool.skills)
+
+
+def oldest_head(sim: Simulation, channels: Iterable[int]) -> int | None:
+    """The contact that arrived first among the queue heads of the open `channels` with work
+    (fifo's choice, restricted to some channels)."""
+    best, oldest = None, 0.0
+    for ch in channels:
+        if sim.waiting[ch] and sim.open[ch]:
+            i = sim.head(ch)
+            if i is not None and (best is None or sim.arrival[i] < oldest):
+                best, oldest = i, sim.arrival[i]
+    return best
