@@ -62,20 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
                     "folder.",
     )
     run_cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
-    run_cmd.add_argument("-n", "--replications", type=_whole_number(1),
-                         default=DEFAULT_REPLICATIONS, metavar="N",
-                         help=f"independent replications (default {DEFAULT_REPLICATIONS})")
-    run_cmd.add_argument("--seed", type=_whole_number(0), default=DEFAULT_SEED, metavar="S",
-                         help=f"seed of the random streams (default {DEFAULT_SEED}); "
-                         "the same seed gives the same results")
-    run_cmd.add_argument("--out", type=Path, metavar="DIR",
-                         help="output folder (default results/<scenario name>/)")
-    run_cmd.add_argument("-w", "--workers", type=_whole_number(1), default=1, metavar="K",
-                         help="worker processes (default 1); results do not depend on it")
-    run_cmd.add_argument("-q", "--quiet", action="store_true",
-                         help="no progress bar and no summary table")
+    _add_run_options(run_cmd, "results/<scenario name>/")
     _add_compare(commands)
     return parser
+
+
+def _add_run_options(cmd: argparse.ArgumentParser, default_out: str) -> None:
+    """The options every command that runs replications shares."""
+    cmd.add_argument("-n", "--replications", type=_whole_number(1),
+                     default=DEFAULT_REPLICATIONS, metavar="N",
+                     help=f"replications (per arm) (default {DEFAULT_REPLICATIONS})")
+    cmd.add_argument("--seed", type=_whole_number(0), default=DEFAULT_SEED, metavar="S",
+                     help=f"seed of the random streams, shared by every arm (default "
+                     f"{DEFAULT_SEED}); the same seed gives the same results")
+    cmd.add_argument("--out", type=Path, metavar="DIR",
+                     help=f"output folder (default {default_out})")
+    cmd.add_argument("-w", "--workers", type=_whole_number(1), default=1, metavar="K",
+                     help="worker processes (default 1); results do not depend on it")
+    cmd.add_argument("-q", "--quiet", action="store_true",
+                     help="no progress bar and no summary table")
 
 
 def _add_compare(commands) -> None:
@@ -91,17 +96,7 @@ def _add_compare(commands) -> None:
     cmd.add_argument("-p", "--policies", metavar="P1,P2,...",
                      help="comma-separated routing policies to run on the one FILE "
                           "(the first is the baseline)")
-    cmd.add_argument("-n", "--replications", type=_whole_number(1),
-                     default=DEFAULT_REPLICATIONS, metavar="N",
-                     help=f"replications per arm (default {DEFAULT_REPLICATIONS})")
-    cmd.add_argument("--seed", type=_whole_number(0), default=DEFAULT_SEED, metavar="S",
-                     help=f"seed shared by every arm (default {DEFAULT_SEED})")
-    cmd.add_argument("--out", type=Path, metavar="DIR",
-                     help="output folder (default results/compare-<first scenario name>/)")
-    cmd.add_argument("-w", "--workers", type=_whole_number(1), default=1, metavar="K",
-                     help="worker processes (default 1); results do not depend on it")
-    cmd.add_argument("-q", "--quiet", action="store_true",
-                     help="no progress bar and no table")
+    _add_run_options(cmd, "results/compare-<first scenario name>/")
 
 
 def main(argv: list[str] | None = None) -> int:
