@@ -44,7 +44,11 @@ class Fifo(Policy):
     def select_contact(self, sim: Simulation, agent: Agent) -> int | None:
         if agent.sessions:  # a chat agent with room takes more of the same channel only
             return sim.head(agent.channel) if sim.open[agent.channel] else None
-        return oldest_head(sim, agent.pool.skills)
+        skills = agent.pool.skills
+        if len(skills) == 1:  # a dedicated pool: its one queue, without comparing heads
+            ch = skills[0]
+            return sim.head(ch) if sim.waiting[ch] and sim.open[ch] else None
+        return oldest_head(sim, skills)
 
 
 def oldest_head(sim: Simulation, channels: Iterable[int]) -> int | None:
