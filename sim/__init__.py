@@ -1,3 +1,38 @@
-"""Frontdoor: a discrete-event simulator of omnichannel customer service."""
+"""Frontdoor: a discrete-event simulator of omnichannel customer service.
+
+The Python API, for notebooks and scripts:
+
+    import sim
+    result = sim.run("scenarios/twitter-2015.toml", replications=20)
+    result.metrics          # mean and 95% CI per channel and metric (as metrics.csv)
+    result.contacts         # one row per contact; result.needs: one per need
+    comparison = sim.compare(["a.toml", "b.toml"])
+    scenario = sim.load("scenarios/erlang-c.toml")   # a validated Scenario model
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+_API = {
+    "run": ("sim.runner.run", "run"),
+    "compare": ("sim.runner.compare", "compare"),
+    "load": ("sim.scenario.load", "load_scenario"),
+    "Scenario": ("sim.scenario.schema", "Scenario"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the API on first use, so that `import sim` stays light (workers, the CLI)."""
+    if name not in _API:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    from importlib import import_module
+
+    module, attribute = _API[name]
+    return getattr(import_module(module), attribute)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])
