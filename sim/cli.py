@@ -149,7 +149,8 @@ def _run(args: argparse.Namespace, scenario, out: Path, console: Console) -> int
     if not args.quiet:
         Console().print(*_summary(result))
         print(f"{result.contacts_simulated:,} contacts in {result.seconds:.1f} s; "
-              f"results in {out}/ ({', '.join(p.name for p in paths)})")
+              f"results in {out}/ ({', '.join(p.name for p in paths)})\n"
+              f"report: {paths[-1]}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """The files of a run, each written atomically: metrics.csv, intervals.csv, contacts.parquet,
-needs.parquet, run.json."""
+needs.parquet, run.json, the plots (waits.png, service_level.png, staffing.png and, with a
+public channel, public.png) and report.html, which embeds them."""
 
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "
 
 
 def write_run(result: RunResult, out: Path, workers: int) -> list[Path]:
-    """Write every output of `result` into `out`; returns the paths written."""
+    """Write every output of `result` into `out`; returns the paths written, report.html
+    last."""
+    # imported here: they use sim.report.compare, which imports this module
+    from sim.report.html import report_html
+    from sim.report.plots import render_plots
+
     metrics = result.metrics[METRIC_COLUMNS]
+    plots = render_plots(result)
     return [
         write_atomic(out / "metrics.csv", lambda p: metrics.to_csv(p, index=False)),
         write_atomic(out / "intervals.csv", lambda p: result.intervals.to_csv(p, index=False)),
@@ -25,6 +32,9 @@ def write_run(result: RunResult, out: Path, workers: int) -> list[Path]:
                      lambda p: result.contacts.to_parquet(p, index=False)),
         write_atomic(out / "needs.parquet", lambda p: result.needs.to_parquet(p, index=False)),
         write_text_atomic(out / "run.json", json.dumps(run_info(result, workers), indent=2)),
+        *(write_atomic(out / name, lambda p, data=data: p.write_bytes(data))
+          for name, data in plots.items()),
+        write_text_atomic(out / "report.html", report_html(result, plots)),
     ]
 
 

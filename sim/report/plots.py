@@ -1,0 +1,252 @@
+"""The plots of a run, as PNG bytes: waits, service level, staffing and (with a public channel)
+the public view. Drawn with matplotlib's Figure on the Agg canvas, no pyplot, as compare.png."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.report.compare import time_unit
+from sim.runner.run import RunResult
+
+HOUR = 3600.0
+
+
+def render_plots(result: RunResult) -> dict[str, bytes]:
+    """File name -> PNG bytes, in display order; `public.png` only with a public channel."""
+    plots = {"waits.png": plot_waits(result),
+             "service_level.png": plot_service_level(result),
+             "staffing.png": plot_staffing(result)}
+    if has_public(result):
+        plots["public.png"] = plot_public(result)
+    return plots
+
+
+def has_public(result: RunResult) -> bool:
+    """The scenario has a public channel whose intervals were measured."""
+    public = public_channels(result)
+    return bool(public) and bool(result.intervals.channel.isin(public).any())
+
+
+def public_channels(result: RunResult) -> list[str]:
+    return [n for n, c in result.scenario.channels.items() if c.kind == "public"]
+
+
+# ---------------------------------------------------------------- helpers
+
+def _figure(n_panels: int, ncols: int, width: float = 4.2, height: float = 2.9):
+    from matplotlib.figure import Figure
+
+    ncols = max(1, min(ncols, n_panels))
+    nrows = max(1, math.ceil(n_panels / ncols))
+    fig = Figure(figsize=(width * ncols, height * nrows + 0.6), dpi=100, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _style(ax) -> None:
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _clock(hours: float, _pos=None) -> str:
+    minutes = round(hours * 60)
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def _time_of_day_axis(ax, horizon: float, label: bool = True) -> None:
+    """x in hours from the start of the measured period, ticks as HH:MM."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    hours = horizon / HOUR
+    step = 3 if hours > 12 else 1 if hours > 3 else 0.5 if hours > 1 else 0.25
+    ax.set_xlim(0, hours)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_major_formatter(FuncFormatter(_clock))
+    if label:
+        ax.set_xlabel("time of day (h)", fontsize=8)
+
+
+def _series(result: RunResult, channel: str, metric: str) -> pd.DataFrame:
+    """One (channel, metric) of intervals.csv, by interval, with `x` the interval's midpoint in
+    hours."""
+    i = result.intervals
+    rows = i[(i.channel == channel) & (i.metric == metric)].sort_values("interval_start")
+    width = result.scenario.interval
+    ends = np.minimum(rows.interval_start.to_numpy() + width, result.scenario.horizon)
+    return rows.assign(x=(rows.interval_start.to_numpy() + ends) / 2 / HOUR)
+
+
+def _line(ax, rows: pd.DataFrame, factor: float, colour: str, label: str | None = None,
+          low: float = -math.inf, high: float = math.inf, alpha: float = 0.2) -> None:
+    mean = rows["mean"].to_numpy(float) * factor
+    ax.plot(rows.x, mean, color=colour, lw=1.5, label=label)
+    ci_low = np.clip(rows.ci_low.to_numpy(float) * factor, low, high)
+    ci_high = np.clip(rows.ci_high.to_numpy(float) * factor, low, high)
+    ax.fill_between(rows.x, ci_low, ci_high, color=colour, alpha=alpha, lw=0)
+
+
+def _colours(result: RunResult) -> dict[str, str]:
+    return {name: f"C{k % 10}" for k, name in enumerate(result.scenario.channels)}
+
+
+def _footnote(fig, result: RunResult, text: str) -> None:
+    fig.supxlabel(f"{text}; {result.replications} replications, seed {result.seed}",
+                  fontsize=8, color="0.3")
+
+
+# ---------------------------------------------------------------- plots
+
+def plot_waits(result: RunResult) -> bytes:
+    """waits.png: per channel, the share of answered contacts (measured period) answered
+    within a given wait (empirical CDF), with the channel's target marked."""
+    channels = list(result.scenario.channels.items())
+    fig, axes = _figure(len(channels), 3)
+    c = result.contacts
+    answered = c[c.answered.notna() & c.wait.notna()]
+    colours = _colours(result)
+    for ax, (name, channel) in zip(axes, channels, strict=False):
+        waits = np.sort(answered.wait[answered.channel == name].to_numpy(float))
+        target = channel.target
+        ax.set_title(f"{name} ({channel.kind})", fontsize=10)
+        _style(ax)
+        if len(waits) == 0:
+            ax.text(0.5, 0.5, "no answered contacts", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=9, color="0.4")
+            ax.set_yticks([])
+            ax.set_xticks([])
+            continue
+        reach = float(np.quantile(waits, 0.99))
+        if target is not None:
+            reach = max(reach, target.within)
+        unit, seconds = time_unit(reach)
+        share = np.arange(1, len(waits) + 1) / len(waits) * 100
+        ax.step(np.concatenate(([0.0], waits / seconds)), np.concatenate(([0.0], share)),
+                where="post", color=colours[name], lw=1.5)
+        if target is not None:
+            ax.axvline(target.within / seconds, color="0.3", ls="--", lw=1)
+            ax.axhline(target.share * 100, color="0.3", ls=":", lw=1)
+            ax.annotate(f"target {target.share:.0%} within {duration(target.within)}",
+                        (target.within / seconds, 3), xytext=(3, 0),
+                        textcoords="offset points", fontsize=7, color="0.3")
+        ax.set_xlim(0, max(reach, 1.0) * 1.05 / seconds)  # all waits 0: still a visible axis
+        ax.set_ylim(0, 101)
+        ax.set_xlabel(f"wait ({unit})", fontsize=8)
+        ax.set_ylabel("answered within (%)", fontsize=8)
+    fig.suptitle("Waits of answered contacts: share answered within a wait", fontsize=11)
+    _footnote(fig, result, "x axis up to the 99th percentile (or the target); dashed: the "
+                           "target's time, dotted: its share")
+    return _png(fig)
+
+
+def plot_service_level(result: RunResult) -> bytes:
+    """service_level.png: per channel with a target, the share answered within the target
+    time, per interval (mean and 95% CI), against the target share."""
+    measured = set(result.intervals.channel[result.intervals.metric == "service_level"])
+    channels = [(n, c) for n, c in result.scenario.channels.items()
+                if c.target is not None and n in measured]
+    fig, axes = _figure(max(1, len(channels)), 3)
+    colours = _colours(result)
+    if not channels:
+        axes[0].text(0.5, 0.5, "no channel has a service-level target", ha="center",
+                     va="center", transform=axes[0].transAxes)
+        axes[0].set_axis_off()
+    for ax, (name, channel) in zip(axes, channels, strict=False):
+        _style(ax)
+        rows = _series(result, name, "service_level")
+        _line(ax, rows, 100, colours[name], low=0, high=100)
+        ax.axhline(channel.target.share * 100, color="0.3", ls="--", lw=1)
+        ax.set_title(f"{name}: {channel.target.share:.0%} within "
+                     f"{duration(channel.target.within)}", fontsize=10)
+        ax.set_ylim(0, 102)
+        ax.set_ylabel("service level (%)", fontsize=8)
+        _time_of_day_axis(ax, result.scenario.horizon)
+    fig.suptitle("Service level per interval (contacts counted in the interval they arrive)",
+                 fontsize=11)
+    _footnote(fig, result, "line: mean, band: 95% CI, dashed: target share; gaps: no contact")
+    return _png(fig)
+
+
+def plot_staffing(result: RunResult) -> bytes:
+    """staffing.png: mean agents on shift and occupancy per interval, one line per pool."""
+    fig, axes = _figure(2, 1, width=9.0, height=3.0)
+    agents_ax, occupancy_ax = axes
+    top = 100.0  # occupancy can pass 100% (concurrent chats, work finished after a shift)
+    for k, name in enumerate(result.scenario.pools):
+        colour = f"C{k % 10}"
+        agents = _series(result, f"pool:{name}", "agents")
+        occupancy = _series(result, f"pool:{name}", "occupancy")
+        # several pools share an axis: light bands, so the means stay readable
+        _line(agents_ax, agents, 1, colour, label=name, low=0, alpha=0.1)
+        _line(occupancy_ax, occupancy, 100, colour, label=name, low=0, alpha=0.08)
+        top = max(top, float(np.nanmax(occupancy["mean"], initial=0)) * 100)
+    agents_ax.set_title("Agents on shift (mean per interval)", fontsize=10)
+    agents_ax.set_ylabel("agents", fontsize=8)
+    agents_ax.set_ylim(bottom=0)
+    occupancy_ax.set_title("Occupancy: share of staffed time spent serving", fontsize=10)
+    occupancy_ax.set_ylabel("occupancy (%)", fontsize=8)
+    occupancy_ax.set_ylim(0, top * 1.02)
+    for ax in axes:
+        _style(ax)
+        _time_of_day_axis(ax, result.scenario.horizon)
+    agents_ax.legend(fontsize=8, frameon=False, ncols=min(6, len(result.scenario.pools)),
+                     loc="upper left", title="pool", title_fontsize=8)
+    _footnote(fig, result, "line: mean, band: 95% CI")
+    return _png(fig)
+
+
+def plot_public(result: RunResult) -> bytes:
+    """public.png: public complaints not yet replied to (time average per interval) and the
+    impressions of unanswered public complaints, per interval of arrival."""
+    fig, axes = _figure(2, 1, width=9.0, height=3.0)
+    outstanding_ax, impressions_ax = axes
+    colours = _colours(result)
+    for name in public_channels(result):
+        _line(outstanding_ax, _series(result, name, "public_outstanding"), 1, colours[name],
+              label=name, low=0)
+        rows = _series(result, name, "unanswered_impressions")
+        if len(rows):
+            mean = rows["mean"].to_numpy(float)
+            err = np.vstack((np.clip(mean - rows.ci_low.to_numpy(float), 0, None),
+                             np.clip(rows.ci_high.to_numpy(float) - mean, 0, None)))
+            err = np.nan_to_num(err)
+            impressions_ax.bar(rows.x, mean, width=result.scenario.interval / HOUR * 0.85,
+                               color=colours[name], yerr=err, label=name,
+                               error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+    outstanding_ax.set_title("Public complaints outstanding (not yet replied to)", fontsize=10)
+    outstanding_ax.set_ylabel("complaints (mean in interval)", fontsize=8)
+    outstanding_ax.set_ylim(bottom=0)
+    impressions_ax.set_title("Impressions while unanswered, by interval of the complaint",
+                             fontsize=10)
+    impressions_ax.set_ylabel("impressions", fontsize=8)
+    impressions_ax.set_ylim(bottom=0)
+    from matplotlib.ticker import StrMethodFormatter
+    impressions_ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    for ax in axes:
+        _style(ax)
+        _time_of_day_axis(ax, result.scenario.horizon)
+        ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _footnote(fig, result, "line/bars: mean, band/whiskers: 95% CI")
+    return _png(fig)
+
+
+def duration(seconds: float) -> str:
+    """A short, readable duration: 20 s, 1.5 min, 12 h."""
+    unit, size = ("h", HOUR) if seconds >= HOUR else ("min", 60.0) if seconds >= 120 \
+        else ("s", 1.0)
+    value = seconds / size
+    return f"{value:.0f} {unit}" if value == round(value) else f"{value:.3g} {unit}"

@@ -1,0 +1,90 @@
+"""The run report: PNG plots and a self-contained report.html, written by `write_run`."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.report.outputs import write_run
+from tests.support import BASE, write
+
+ROOT = Path(__file__).resolve().parents[2]
+PNG = b"\x89PNG\r\n\x1a\n"
+PLOTS = {"waits.png", "service_level.png", "staffing.png"}
+DATA_URI = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory) -> tuple[list[Path], Path]:
+    """A run of the small two-channel scenario (no public channel), written out."""
+    folder = tmp_path_factory.mktemp("mini")
+    result = sim.run(write(folder, BASE), replications=2, seed=5)
+    out = folder / "out"
+    return write_run(result, out, workers=1), out
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory) -> tuple[list[Path], Path]:
+    """One replication of the Twitter scenario (a public channel), written out."""
+    result = sim.run(ROOT / "scenarios" / "twitter-2015.toml", replications=1, seed=5)
+    out = tmp_path_factory.mktemp("public")
+    return write_run(result, out, workers=1), out
+
+
+def embedded_images(html: str) -> list[bytes]:
+    return [base64.b64decode(data, validate=True) for data in DATA_URI.findall(html)]
+
+
+def test_report_html_is_written_last_and_self_contained(mini):
+    paths, out = mini
+    assert paths[-1] == out / "report.html"
+    assert {p.name for p in paths} == {p.name for p in out.iterdir()}  # no temporary files
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "mini" in html and "fifo" in html and "seed 5" in html
+    assert not re.search(r"https?://", html)
+    assert "<script" not in html.lower()
+    assert "<link" not in html.lower()
+    assert 'src="' not in DATA_URI.sub("", html)  # every image is a data URI
+
+
+def test_every_embedded_image_is_a_png_also_written_as_a_file(mini):
+    paths, out = mini
+    html = (out / "report.html").read_text(encoding="utf-8")
+    images = embedded_images(html)
+    assert len(images) == len(PLOTS)
+    assert all(image.startswith(PNG) for image in images)
+    files = {p.name: p.read_bytes() for p in paths if p.suffix == ".png"}
+    assert set(files) == PLOTS
+    assert sorted(images) == sorted(files.values())
+
+
+def test_no_public_panel_without_a_public_channel(mini):
+    paths, out = mini
+    assert "public.png" not in {p.name for p in paths}
+    assert not (out / "public.png").exists()
+    assert "public.png" not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_metrics_and_scenario_are_in_the_report(mini):
+    _, out = mini
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for text in ("phone", "email", "team", "realtime", "deferred", "80% within 20 s",
+                 "service level (%)", "95% CI", "agents on shift"):
+        assert text in html, text
+
+
+def test_a_public_channel_gets_its_panel(public):
+    paths, out = public
+    names = {p.name for p in paths}
+    assert names >= PLOTS | {"public.png", "report.html"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "twitter-2015" in html and "public.png" in html
+    images = embedded_images(html)
+    assert len(images) == len(PLOTS) + 1
+    assert all(image.startswith(PNG) for image in images)
+    assert not re.search(r"https?://", html)
