@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
     _add_run_options(run_cmd, "results/<scenario name>/")
     _add_compare(commands)
+    _add_sweep(commands)
     return parser
 
 
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     if args.command == "compare":
         return _compare(args, console)
+    if args.command == "sweep":
+        return _sweep(args, console)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as err:
@@ -266,4 +269,96 @@ def _run_compare(args: argparse.Namespace, scenarios, labels: list[str], sources
         contacts = sum(arm.contacts_simulated for arm in comparison.arms)
         print(f"{len(labels)} arms, {contacts:,} contacts in {comparison.seconds:.1f} s; "
               f"results in {out}/ ({', '.join(p.name for p in paths)})")
+    return 0
+
+
+# ---------------------------------------------------------------- sim sweep
+
+def _add_sweep(commands) -> None:
+    cmd = commands.add_parser(
+        "sweep", help="run a scenario at every point of a grid of key values",
+        description="Run FILE at every combination of the --set values, every point with the "
+                    "same seed, on dask.distributed (a local cluster of -w worker processes, "
+                    "or --scheduler). Each finished point is stored in OUT/points/, so a sweep "
+                    "started again skips it. Writes sweep.parquet, sweep.csv and sweep.png.",
+    )
+    cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
+    cmd.add_argument("--set", dest="sets", action="append", required=True,
+                     metavar="KEY=VALUES",
+                     help="a dotted scenario key and its values: a:b:step (inclusive range) "
+                          "or x,y,z (list); repeat for a grid, e.g. "
+                          "--set pools.phone.agents=40:60:2 --set choice.preset=survey-2010,"
+                          "survey-2015")
+    cmd.add_argument("--plot", metavar="CHANNEL:METRIC",
+                     help="the metric sweep.png shows against the first key (default "
+                          "all:service_level, else all:wait_mean)")
+    cmd.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                     help="a running dask scheduler to use instead of a local cluster")
+    _add_run_options(cmd, "results/sweep-<scenario name>/")
+
+
+def _sweep(args: argparse.Namespace, console: Console) -> int:
+    import tomllib
+
+    from sim.report.sweep import parse_plot
+    from sim.runner.grid import apply, expand, label
+    from sim.runner.sweep import Point
+    from sim.scenario.load import parse_scenario
+
+    file: Path = args.scenario
+    try:
+        base = load_scenario(file)  # the file itself must be valid
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except ScenarioError as err:
+        _error(console, str(err))
+        return EXIT_BAD_INPUT
+    try:
+        grid = expand(args.sets)
+        plot = parse_plot(args.plot) if args.plot is not None else None
+    except ValueError as err:
+        _error(console, f"{file}: {err}")
+        return EXIT_BAD_INPUT
+    points = []
+    try:
+        for values in grid:
+            source = f"{file} with {label(values)}"
+            try:
+                changed = apply(data, values)
+            except ValueError as err:
+                raise ScenarioError(f"{source}: {err}") from None
+            points.append(Point(values, parse_scenario(changed, source=source)))
+    except ScenarioError as err:
+        _error(console, str(err))
+        return EXIT_BAD_INPUT
+    out = args.out if args.out is not None else Path("results") / f"sweep-{base.name}"
+    problem = _unwritable(out)
+    if problem:
+        _error(console, problem)
+        return EXIT_BAD_INPUT
+    return _run_sweep(args, points, plot, out, console)
+
+
+def _run_sweep(args: argparse.Namespace, points, plot, out: Path, console: Console) -> int:
+    from sim.report.sweep import write_sweep
+    from sim.runner.sweep import sweep
+
+    show = not args.quiet and console.is_terminal
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, disable=not show) as progress:
+        task = progress.add_task("sweep: points", total=len(points))
+        try:
+            result = sweep(points, out, replications=args.replications, seed=args.seed,
+                           workers=args.workers, scheduler=args.scheduler,
+                           on_done=lambda _: progress.advance(task))
+        except OSError as err:  # e.g. no scheduler at --scheduler
+            _error(console, f"--scheduler {args.scheduler}: cannot connect: {err}"
+                   if args.scheduler else str(err))
+            return EXIT_BAD_INPUT
+    paths, missing = write_sweep(result, out, plot)
+    if missing:
+        console.print(Text("warning: ", style="bold yellow") + Text(missing), soft_wrap=True)
+    if not args.quiet:
+        print(f"{result.points} points ({result.skipped} already done) in "
+              f"{result.seconds:.1f} s; results in {out}/ "
+              f"({', '.join(p.name for p in paths)}, points/)")
     return 0
