@@ -117,10 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as err:
         _error(console, str(err))
         return EXIT_BAD_INPUT
-    out = args.out if args.out is not None else Path("results") / scenario.name
-    problem = _unwritable(out)
-    if problem:
-        _error(console, problem)
+    out = _out_folder(args, scenario.name, console)
+    if out is None:
         return EXIT_BAD_INPUT
     return _run(args, scenario, out, console)
 
@@ -129,22 +127,31 @@ def _error(console: Console, message: str) -> None:
     console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
 
 
-def _unwritable(out: Path) -> str | None:
-    """Why the output folder cannot be made, found before spending time on the run."""
+def _out_folder(args: argparse.Namespace, default: str, console: Console) -> Path | None:
+    """`--out`, or results/<default>; None (after saying why) if it cannot be made, found
+    before spending time on the run."""
+    out = args.out if args.out is not None else Path("results") / default
     existing = out
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        return f"{out}: cannot write the results there ({existing} is not a writable folder)"
-    return None
+        _error(console, f"{out}: cannot write the results there ({existing} is not a "
+               "writable folder)")
+        return None
+    return out
+
+
+def _progress(args: argparse.Namespace, console: Console) -> Progress:
+    """The progress bar of a long command: on stderr, only for a terminal and without -q."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console,
+                    disable=args.quiet or not console.is_terminal)
 
 
 def _run(args: argparse.Namespace, scenario, out: Path, console: Console) -> int:
     from sim.report.outputs import write_run
 
-    show = not args.quiet and console.is_terminal
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=not show) as progress:
+    with _progress(args, console) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=args.replications)
         result = run(scenario, replications=args.replications, seed=args.seed,
                      workers=args.workers, on_done=lambda _: progress.advance(task))
@@ -236,10 +243,8 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
         _error(console, str(err))
         return EXIT_BAD_INPUT
     labels = arm_labels(scenarios, files, by_policy=policies is not None)
-    out = args.out if args.out is not None else Path("results") / f"compare-{scenarios[0].name}"
-    problem = _unwritable(out)
-    if problem:
-        _error(console, problem)
+    out = _out_folder(args, f"compare-{scenarios[0].name}", console)
+    if out is None:
         return EXIT_BAD_INPUT
     return _run_compare(args, scenarios, labels, sources, out, console)
 
@@ -249,9 +254,7 @@ def _run_compare(args: argparse.Namespace, scenarios, labels: list[str], sources
     from sim.report.compare import console_tables, write_compare
     from sim.runner.compare import compare
 
-    show = not args.quiet and console.is_terminal
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=not show) as progress:
+    with _progress(args, console) as progress:
         task = progress.add_task(f"{labels[0]}: replications",
                                  total=len(labels) * args.replications)
 
@@ -330,10 +333,8 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     except ScenarioError as err:
         _error(console, str(err))
         return EXIT_BAD_INPUT
-    out = args.out if args.out is not None else Path("results") / f"sweep-{base.name}"
-    problem = _unwritable(out)
-    if problem:
-        _error(console, problem)
+    out = _out_folder(args, f"sweep-{base.name}", console)
+    if out is None:
         return EXIT_BAD_INPUT
     return _run_sweep(args, points, plot, out, console)
 
@@ -342,9 +343,7 @@ def _run_sweep(args: argparse.Namespace, points, plot, out: Path, console: Conso
     from sim.report.sweep import write_sweep
     from sim.runner.sweep import sweep
 
-    show = not args.quiet and console.is_terminal
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=not show) as progress:
+    with _progress(args, console) as progress:
         task = progress.add_task("sweep: points", total=len(points))
         try:
             result = sweep(points, out, replications=args.replications, seed=args.seed,

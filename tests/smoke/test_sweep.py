@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -77,11 +76,9 @@ def test_a_finished_sweep_started_again_is_quick(tmp_path):
     first = sim("sweep", ERLANG_C, "--set", f"{AGENTS}=50", "-n", 1, "--out", out)
     assert first.returncode == 0, first.stderr
     assert "1 points (0 already done)" in first.stdout
-    start = time.perf_counter()
     second = sim("sweep", ERLANG_C, "--set", f"{AGENTS}=50", "-n", 1, "--out", out)
     assert second.returncode == 0, second.stderr
     assert "1 points (1 already done)" in second.stdout
-    assert time.perf_counter() - start < 15
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *words: str) -> None:
