@@ -1,0 +1,107 @@
+"""`sim run`: replications of one scenario, a summary on the terminal, files in a folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sim.cli.common import EXIT_BAD_INPUT, add_run_options, error, out_folder, progress
+from sim.runner.run import RunResult, run
+from sim.scenario.load import ScenarioError, load_scenario
+
+CHANNEL_METRICS = {"offered": "offered", "abandon_rate": "abandon rate",
+                   "wait_mean": "wait (s)", "service_level": "service level",
+                   "first_response_mean": "reply (s)"}
+POOL_METRICS = {"agents": "agents", "occupancy": "occupancy", "cost": "cost"}
+NEED_METRICS = {"escalation_rate": "contacts that led to another contact",
+                "transfers_per_need": "channel changes per need",
+                "resolved_share": "needs resolved",
+                "resolution_time_mean": "time to resolution (s)",
+                "self_service_share": "needs resolved by self-service",
+                "public_complaints": "public complaints",
+                "unanswered_impressions": "impressions while unanswered",
+                "reply_impressions": "impressions of the brand's replies"}
+
+
+def add(commands) -> argparse.ArgumentParser:
+    cmd = commands.add_parser(
+        "run", help="run a scenario and write its metrics",
+        description="Run replications of a scenario file and write metrics.csv, "
+                    "intervals.csv, contacts.parquet, needs.parquet, run.json, plots and "
+                    "report.html into the output folder.",
+    )
+    cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
+    add_run_options(cmd, "results/<scenario name>/")
+    return cmd
+
+
+def main(args: argparse.Namespace, console: Console) -> int:
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as err:
+        error(console, str(err))
+        return EXIT_BAD_INPUT
+    out = out_folder(args, scenario.name, console)
+    if out is None:
+        return EXIT_BAD_INPUT
+    from sim.report.outputs import write_run
+
+    with progress(args, console) as bar:
+        task = bar.add_task(f"{scenario.name}: replications", total=args.replications)
+        result = run(scenario, replications=args.replications, seed=args.seed,
+                     workers=args.workers, on_done=lambda _: bar.advance(task))
+    paths = write_run(result, out, args.workers)
+    if not args.quiet:
+        Console().print(*summary(result))
+        print(f"{result.contacts_simulated:,} contacts in {result.seconds:.1f} s; "
+              f"results in {out}/ ({', '.join(p.name for p in paths)})\n"
+              f"report: {paths[-1]}")
+    return 0
+
+
+def summary(result: RunResult) -> list[Table]:
+    """Small tables that fit a terminal: channels, pools, then needs and the public view
+    (mean ± CI half-width)."""
+    title = (f"{result.scenario.name}: {result.scenario.policy.name}, "
+             f"{result.replications} replications, mean ± 95% CI half-width")
+    m = result.metrics
+    pools = m.channel.str.startswith("pool:")
+    overall = m[(m.channel == "all") & m.metric.isin(NEED_METRICS)]
+    journeys = Table(title="needs and the public view (all channels)", title_justify="left")
+    journeys.add_column("metric", no_wrap=True)
+    journeys.add_column("mean", justify="right", no_wrap=True)
+    for _, row in overall.set_index("metric").loc[
+            [n for n in NEED_METRICS if n in set(overall.metric)]].iterrows():
+        journeys.add_row(NEED_METRICS[row.name], _cell(row).replace("\n", " "))
+    return [_table(m[~pools], CHANNEL_METRICS, "channel", title),
+            _table(m[pools], POOL_METRICS, "pool", None), journeys]
+
+
+def _table(m, metrics: dict[str, str], first: str, title: str | None) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(first, no_wrap=True, min_width=7)
+    shown = [name for name in metrics if name in set(m.metric)]
+    for name in shown:
+        table.add_column(metrics[name], justify="right", no_wrap=True)
+    for channel, rows in m.groupby("channel", sort=False):
+        by_metric = rows.set_index("metric")
+        table.add_row(channel.removeprefix("pool:"),
+                      *(_cell(by_metric.loc[n]) if n in by_metric.index else "" for n in shown))
+    return table
+
+
+def _cell(row) -> str:
+    mean, low, high = row["mean"], row["ci_low"], row["ci_high"]
+    if mean != mean:
+        return "-"
+    text = _number(mean)
+    if high == high and high != low:
+        text += f"\n[dim]±{_number((high - low) / 2, 2)}[/]"
+    return text
+
+
+def _number(x: float, digits: int = 3) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10**digits else f"{x:.{digits}g}"
