@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline-2015.toml
 
-.PHONY: run test bench lint clean
+.PHONY: run test test-slow bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,19 @@ run: $(VENV)/.installed
 	$(BIN)/sim run $(SCENARIO)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check sim tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/ruff check sim tests bench examples
+	$(BIN)/python -m pytest -m "not slow"
+
+# The long statistical and reliability tests (power of `sim check`, 1,000 fuzzed scenarios):
+# .ci/run runs them after `make test`.
+test-slow: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m slow
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m pytest bench --benchmark-only -s
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check sim tests bench
+	$(BIN)/ruff check sim tests bench examples
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis .benchmarks

@@ -7,6 +7,10 @@ The Python API, for notebooks and scripts:
     result.metrics          # mean and 95% CI per channel and metric (as metrics.csv)
     result.contacts         # one row per contact; result.needs: one per need
     comparison = sim.compare(["a.toml", "b.toml"])
+    grid = sim.sweep("scenarios/erlang-c.toml", {"pools.phone.agents": range(46, 55, 2)})
+    grid.table              # one row per point, channel and metric; the swept keys as columns
+    plan = sim.staff("scenarios/baseline-2015.toml")  # fewest agents meeting every target
+    plan.plan, plan.staffed  # agents per interval and pool; the scenario with them
     scenario = sim.load("scenarios/erlang-c.toml")   # a validated Scenario model
 """
 
@@ -19,6 +23,8 @@ __version__ = "0.1.0"
 _API = {
     "run": ("sim.runner.run", "run"),
     "compare": ("sim.runner.compare", "compare"),
+    "sweep": ("sim.runner.sweep", "sweep"),
+    "staff": ("sim.staffing.staff", "staff"),
     "load": ("sim.scenario.load", "load_scenario"),
     "Scenario": ("sim.scenario.schema", "Scenario"),
 }

@@ -7,7 +7,19 @@ from pathlib import Path
 
 from rich.console import Console
 
-from sim.cli.common import EXIT_BAD_INPUT, add_run_options, error, out_folder, progress
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    add_run_options,
+    error,
+    failure_message,
+    out_folder,
+    precision_outcome,
+    precision_request,
+    progress,
+    run_kwargs,
+)
+from sim.runner.executors import SchedulerError
+from sim.runner.precision import Precision, PrecisionError
 from sim.scenario.load import ScenarioError, load_scenario
 
 
@@ -17,7 +29,8 @@ def add(commands) -> argparse.ArgumentParser:
         description="Run one arm per policy (FILE --policies a,b,...) or one arm per scenario "
                     "file (A.toml B.toml ...), every arm with the same seeds, and show each "
                     "arm's metrics and its difference to the first arm with a 95%% confidence "
-                    "interval. Writes compare.csv, metrics.csv, compare.png and run.json.",
+                    "interval. Writes compare.csv, metrics.csv, the plots (compare*.png), "
+                    "run.json and report.html (a page to open in a browser).",
     )
     cmd.add_argument("scenarios", type=Path, nargs="+", metavar="FILE",
                      help="scenario file(s) (TOML): one with --policies, else two or more")
@@ -60,36 +73,51 @@ def main(args: argparse.Namespace, console: Console) -> int:
     except ScenarioError as err:
         error(console, str(err))
         return EXIT_BAD_INPUT
+    try:
+        wanted = precision_request(args)
+        for scenario in scenarios if wanted is not None else ():
+            wanted.chosen(scenario)
+    except PrecisionError as err:
+        error(console, str(err))
+        return EXIT_BAD_INPUT
     labels = arm_labels(scenarios, files, by_policy=policies is not None)
     out = out_folder(args, f"compare-{scenarios[0].name}", console)
     if out is None:
         return EXIT_BAD_INPUT
-    return _run_compare(args, scenarios, labels, sources, out, console)
+    return _run_compare(args, scenarios, labels, sources, out, wanted, console)
 
 
 def _run_compare(args: argparse.Namespace, scenarios, labels: list[str], sources: list[str],
-                 out: Path, console: Console) -> int:
+                 out: Path, wanted: Precision | None, console: Console) -> int:
     from sim.report.compare import console_tables, write_compare
     from sim.runner.compare import compare
 
     with progress(args, console) as bar:
-        task = bar.add_task(f"{labels[0]}: replications",
-                                 total=len(labels) * args.replications)
+        first = wanted.first(args.replications) if wanted else args.replications
+        task = bar.add_task(f"{labels[0]}: replications", total=len(labels) * first)
 
         def done(label: str, _replication: int) -> None:
             bar.update(task, advance=1, description=f"{label}: replications")
 
-        comparison = compare(scenarios, labels, replications=args.replications,
-                             seed=args.seed, workers=args.workers, on_done=done,
-                             sources=sources)
-    paths = write_compare(comparison, out, args.workers)
+        try:
+            comparison = compare(scenarios, labels, **run_kwargs(args, wanted), on_done=done,
+                                 sources=sources,
+                                 on_batch=lambda n: bar.update(task, total=len(labels) * n))
+        except (SchedulerError, PrecisionError) as err:
+            error(console, failure_message(err))
+            return EXIT_BAD_INPUT
+    paths = write_compare(comparison, out, args.workers, args.scheduler)
+    outcome = precision_outcome(comparison.precision, console)
     if not args.quiet:
         stdout = Console()
         for table in console_tables(comparison, width=min(stdout.width, 100)):
             stdout.print(table)
+        if outcome:
+            print(outcome)
         contacts = sum(arm.contacts_simulated for arm in comparison.arms)
         print(f"{len(labels)} arms, {contacts:,} contacts in {comparison.seconds:.1f} s; "
-              f"results in {out}/ ({', '.join(p.name for p in paths)})")
+              f"results in {out}/ ({', '.join(p.name for p in paths)})\n"
+              f"report: {paths[-1]}")
     return 0
 
 

@@ -8,7 +8,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from sim.cli.common import EXIT_BAD_INPUT, add_run_options, error, out_folder, progress
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    add_run_options,
+    error,
+    failure_message,
+    out_folder,
+    precision_outcome,
+    precision_request,
+    progress,
+    run_kwargs,
+)
+from sim.runner.executors import SchedulerError
+from sim.runner.precision import PrecisionError
 from sim.runner.run import RunResult, run
 from sim.scenario.load import ScenarioError, load_scenario
 
@@ -41,7 +53,10 @@ def add(commands) -> argparse.ArgumentParser:
 def main(args: argparse.Namespace, console: Console) -> int:
     try:
         scenario = load_scenario(args.scenario)
-    except ScenarioError as err:
+        wanted = precision_request(args)
+        if wanted is not None:
+            wanted.chosen(scenario)
+    except (ScenarioError, PrecisionError) as err:
         error(console, str(err))
         return EXIT_BAD_INPUT
     out = out_folder(args, scenario.name, console)
@@ -50,12 +65,21 @@ def main(args: argparse.Namespace, console: Console) -> int:
     from sim.report.outputs import write_run
 
     with progress(args, console) as bar:
-        task = bar.add_task(f"{scenario.name}: replications", total=args.replications)
-        result = run(scenario, replications=args.replications, seed=args.seed,
-                     workers=args.workers, on_done=lambda _: bar.advance(task))
-    paths = write_run(result, out, args.workers)
+        first = wanted.first(args.replications) if wanted else args.replications
+        task = bar.add_task(f"{scenario.name}: replications", total=first)
+        try:
+            result = run(scenario, **run_kwargs(args, wanted),
+                         on_done=lambda _: bar.advance(task),
+                         on_batch=lambda n: bar.update(task, total=n))
+        except (SchedulerError, PrecisionError) as err:
+            error(console, failure_message(err))
+            return EXIT_BAD_INPUT
+    paths = write_run(result, out, args.workers, args.scheduler)
+    outcome = precision_outcome(result.precision, console)
     if not args.quiet:
         Console().print(*summary(result))
+        if outcome:
+            print(outcome)
         print(f"{result.contacts_simulated:,} contacts in {result.seconds:.1f} s; "
               f"results in {out}/ ({', '.join(p.name for p in paths)})\n"
               f"report: {paths[-1]}")

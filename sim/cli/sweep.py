@@ -7,8 +7,20 @@ from pathlib import Path
 
 from rich.console import Console
 
-from sim.cli.common import EXIT_BAD_INPUT, add_run_options, error, out_folder, progress, warn
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    add_run_options,
+    error,
+    failure_message,
+    out_folder,
+    precision_request,
+    progress,
+    warn,
+)
+from sim.runner.executors import SchedulerError
+from sim.runner.precision import Precision, PrecisionError
 from sim.scenario.load import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
 
 
 def add(commands) -> argparse.ArgumentParser:
@@ -17,7 +29,8 @@ def add(commands) -> argparse.ArgumentParser:
         description="Run FILE at every combination of the --set values, every point with the "
                     "same seed, on dask.distributed (a local cluster of -w worker processes, "
                     "or --scheduler). Each finished point is stored in OUT/points/, so a sweep "
-                    "started again skips it. Writes sweep.parquet, sweep.csv and sweep.png.",
+                    "started again skips it. Writes sweep.parquet, sweep.csv, sweep.png and "
+                    "run.json.",
     )
     cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
     cmd.add_argument("--set", dest="sets", action="append", required=True,
@@ -29,70 +42,67 @@ def add(commands) -> argparse.ArgumentParser:
     cmd.add_argument("--plot", metavar="CHANNEL:METRIC",
                      help="the metric sweep.png shows against the first key (default "
                           "all:service_level, else all:wait_mean)")
-    cmd.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                     help="a running dask scheduler to use instead of a local cluster")
-    add_run_options(cmd, "results/sweep-<scenario name>/")
+    add_run_options(cmd, "results/sweep-<scenario name>/", default_scheduler="local")
     return cmd
 
 
 def main(args: argparse.Namespace, console: Console) -> int:
-    import tomllib
-
     from sim.report.sweep import parse_plot
-    from sim.runner.grid import apply, expand, label
-    from sim.runner.sweep import Point
-    from sim.scenario.load import parse_scenario
+    from sim.runner.grid import expand
+    from sim.runner.sweep import build_points
 
     file: Path = args.scenario
     try:
-        base = load_scenario(file)  # the file itself must be valid
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        base = load_scenario(file)
+        grid = expand(args.sets)
+        plot = parse_plot(args.plot) if args.plot is not None else None
     except ScenarioError as err:
         error(console, str(err))
         return EXIT_BAD_INPUT
-    try:
-        grid = expand(args.sets)
-        plot = parse_plot(args.plot) if args.plot is not None else None
     except ValueError as err:
         error(console, f"{file}: {err}")
         return EXIT_BAD_INPUT
-    points = []
     try:
-        for values in grid:
-            source = f"{file} with {label(values)}"
-            try:
-                changed = apply(data, values)
-            except ValueError as err:
-                raise ScenarioError(f"{source}: {err}") from None
-            points.append(Point(values, parse_scenario(changed, source=source)))
-    except ScenarioError as err:
+        points = build_points(file, grid)
+        wanted = precision_request(args)
+        for point in points if wanted is not None else ():
+            wanted.chosen(point.scenario)
+    except (ScenarioError, PrecisionError) as err:
         error(console, str(err))
         return EXIT_BAD_INPUT
     out = out_folder(args, f"sweep-{base.name}", console)
     if out is None:
         return EXIT_BAD_INPUT
-    return _run_sweep(args, points, plot, out, console)
+    return _run_sweep(args, base, points, plot, out, wanted, console)
 
 
-def _run_sweep(args: argparse.Namespace, points, plot, out: Path, console: Console) -> int:
+def _run_sweep(args: argparse.Namespace, base: Scenario, points, plot, out: Path,
+               wanted: Precision | None, console: Console) -> int:
+    from sim.report.outputs import sweep_info, write_info
     from sim.report.sweep import write_sweep
-    from sim.runner.sweep import sweep
+    from sim.runner.sweep import run_points
 
     with progress(args, console) as bar:
         task = bar.add_task("sweep: points", total=len(points))
         try:
-            result = sweep(points, out, replications=args.replications, seed=args.seed,
-                           workers=args.workers, scheduler=args.scheduler,
-                           on_done=lambda _: bar.advance(task))
-        except OSError as err:  # e.g. no scheduler at --scheduler
-            error(console, f"--scheduler {args.scheduler}: cannot connect: {err}"
-                   if args.scheduler else str(err))
+            result = run_points(points, out, replications=args.replications, seed=args.seed,
+                                workers=args.workers, scheduler=args.scheduler,
+                                on_done=lambda _: bar.advance(task), precision=wanted)
+        except SchedulerError as err:
+            error(console, failure_message(err))
             return EXIT_BAD_INPUT
     paths, missing = write_sweep(result, out, plot)
+    paths.append(write_info(out, sweep_info(result, base, args.workers, args.scheduler)))
     if missing:
         warn(console, missing)
     if not args.quiet:
+        counts = ""
+        if wanted is not None:
+            used = result.point_replications
+            capped = sum(n >= wanted.max_replications for n in used)
+            counts = (f"; --precision {wanted.target:g}: {min(used)} to {max(used)} "
+                      f"replications a point, {capped} at the cap")
         print(f"{result.points} points ({result.skipped} already done) in "
-              f"{result.seconds:.1f} s; results in {out}/ "
+              f"{result.seconds:.1f} s{counts}; results in {out}/ "
               f"({', '.join(p.name for p in paths)}, points/)")
     return 0

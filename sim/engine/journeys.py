@@ -25,7 +25,7 @@ from sim.engine.records import (
 )
 from sim.engine.streams import Draws, stream
 from sim.model.distributions import Distribution
-from sim.scenario.channels import ByReason, NextStep
+from sim.scenario.channels import MAX_EXCHANGES, ByReason, NextStep
 
 
 class Journeys:
@@ -64,7 +64,7 @@ class Journeys:
 
     def _set_exchanges(self, contacts: np.ndarray, values: np.ndarray) -> None:
         for i, v in zip(contacts.tolist(), values.tolist(), strict=True):
-            self._exchanges_left[i] = max(1, round(v))
+            self._exchanges_left[i] = exchanges(v)
 
     # ---- a contact's end -------------------------------------------------------------------
 
@@ -193,7 +193,7 @@ class Journeys:
         self._patience.append(self._draw(f"patience:{name}:follow-up", spec.patience)
                               if spec.patience is not None else inf)
         messages = self._draw(f"messages:{name}:follow-up", spec.messages)
-        self._exchanges_left.append(max(1, round(messages)))
+        self._exchanges_left.append(exchanges(messages))
         self._parent.append(parent)
         self._cause.append(cause)
         for column in (self._answered, self._replied, self._ended):
@@ -209,6 +209,12 @@ class Journeys:
         self._open_contacts[need] += 1
         self.env.call_at(now + delay, self._on_arrival, j)
         return True
+
+
+def exchanges(drawn: float) -> int:
+    """A case's exchanges from its `messages` draw: rounded, at least 1 and at most
+    MAX_EXCHANGES, the most its int16 counter holds."""
+    return round(min(drawn, MAX_EXCHANGES)) if drawn >= 1 else 1
 
 
 def _by_reason(value: ByReason, reason: str) -> float:

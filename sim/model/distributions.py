@@ -19,6 +19,12 @@ from scipy import special
 from sim.model.fields import Duration, PositiveDuration
 from sim.model.units import parse_duration
 
+# Spreads are bounded so that the arithmetic stays finite (beyond them a distribution is a
+# point, or all its mass sits at 0): cv 1e-6 to 100, gamma shape the same range (1e-4 to
+# 1e12), lognormal sigma up to 10.
+MIN_CV, MAX_CV, MAX_SIGMA = 1e-6, 100.0, 10.0
+Cv = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
+
 
 class _Dist(BaseModel):
     """Each subclass has a `mean` (a field or a property), a `variance` and a `ppf`."""
@@ -66,7 +72,7 @@ class _MeanAndSpread(_Dist):
     """A positive distribution given by its mean and either its cv or its own shape parameter."""
 
     mean: PositiveDuration
-    cv: Annotated[float, Field(gt=0)] | None = None
+    cv: Cv | None = None
     _spread: ClassVar[str]  # the subclass's own spread parameter, the alternative to cv
 
     @model_validator(mode="after")
@@ -88,7 +94,7 @@ class LogNormal(_MeanAndSpread):
     sigma."""
 
     dist: Literal["lognormal"]
-    sigma: Annotated[float, Field(gt=0)] | None = None
+    sigma: Annotated[float, Field(gt=0, le=MAX_SIGMA)] | None = None
     _spread = "sigma"
 
     @model_validator(mode="before")
@@ -101,10 +107,13 @@ class LogNormal(_MeanAndSpread):
             raise ValueError("give mean or median, not both")
         median = parse_duration(data.pop("median"))
         sigma, cv = data.get("sigma"), data.get("cv")
-        spread = sigma if sigma is not None else math.sqrt(math.log1p(cv**2)) if cv else None
-        if spread is None or not isinstance(spread, int | float) or not median > 0:
+        spread = sigma if sigma is not None else cv
+        if not isinstance(spread, int | float) or not median > 0:
             raise ValueError("median needs a positive value and a cv or sigma")
-        data["mean"] = median * math.exp(spread**2 / 2)
+        # out of range, the spread's own field says so; clipped here only to stay finite
+        if sigma is None:
+            spread = math.sqrt(math.log1p(min(abs(cv), MAX_CV) ** 2))
+        data["mean"] = median * math.exp(min(abs(spread), MAX_SIGMA) ** 2 / 2)
         return data
 
     def _sigma(self) -> float:
@@ -121,7 +130,7 @@ class LogNormal(_MeanAndSpread):
 
 class Gamma(_MeanAndSpread):
     dist: Literal["gamma"]
-    shape: Annotated[float, Field(gt=0)] | None = None
+    shape: Annotated[float, Field(ge=MAX_CV**-2, le=MIN_CV**-2)] | None = None
     _spread = "shape"
 
     def _shape(self) -> float:

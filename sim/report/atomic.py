@@ -1,8 +1,14 @@
-"""Write files atomically: a temporary file in the same folder, then a rename."""
+"""Write files atomically: a temporary file in the same folder, then a rename.
+
+A temporary is named `.<final name>.<pid>.<random>.tmp`: hidden, and never taken for an
+output. A process killed while writing (SIGKILL, power loss) leaves it behind; the next write
+of the same file removes the temporaries of processes that are gone.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +19,9 @@ from pathlib import Path
 def atomic_path(final: Path) -> Iterator[Path]:
     """A temporary path to write to; renamed to `final` only if the block succeeds."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    _remove_orphans(final)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -33,6 +41,25 @@ def write_atomic(final: Path, writer: Callable[[Path], object]) -> Path:
 
 def write_text_atomic(final: Path, text: str) -> Path:
     return write_atomic(final, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _remove_orphans(final: Path) -> None:
+    """Delete the temporaries of `final` whose writing process no longer runs."""
+    name = re.compile(rf"\.{re.escape(final.name)}\.(\d+)\.[^.]+\.tmp")
+    for tmp in final.parent.iterdir():
+        match = name.fullmatch(tmp.name)
+        if match and not _running(int(match.group(1))):
+            tmp.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or not a pid: leave its file alone
+    return True
 
 
 def _umask() -> int:

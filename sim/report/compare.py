@@ -1,5 +1,6 @@
-"""The outputs of a comparison: compare.csv, metrics.csv (every arm), compare.png and run.json,
-each written atomically; and the console table of the main metrics."""
+"""The outputs of a comparison: compare.csv, metrics.csv (every arm), the plots (compare.png,
+compare_waits.png and, with a public channel, compare_public.png), run.json and report.html,
+each written atomically; and the table of the main metrics, for the console and the page."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from rich.text import Text
 
 from sim import __version__
 from sim.report.atomic import write_atomic, write_text_atomic
-from sim.report.outputs import METRIC_COLUMNS
+from sim.report.formats import number, signed, time_unit
+from sim.report.outputs import METRIC_COLUMNS, precision_info
 from sim.runner.compare import COMPARE_COLUMNS, Comparison
 
 SHARE, TIME, COUNT = "share", "time", "count"
@@ -38,20 +40,29 @@ class Row:
 
 # ---------------------------------------------------------------- files
 
-def write_compare(comparison: Comparison, out: Path, workers: int) -> list[Path]:
-    """Write every output of `comparison` into `out`; returns the paths written."""
+def write_compare(comparison: Comparison, out: Path, workers: int,
+                  scheduler: str | None = None) -> list[Path]:
+    """Write every output of `comparison` into `out`; returns the paths written, report.html
+    last."""
+    # imported here: they import this module
+    from sim.report.compare_html import report_html
+    from sim.report.compare_plots import render_plots
+
     table = comparison.table[COMPARE_COLUMNS]
     metrics = comparison.metrics[METRIC_COLUMNS]
+    plots = render_plots(comparison)
     return [
         write_atomic(out / "compare.csv", lambda p: table.to_csv(p, index=False)),
         write_atomic(out / "metrics.csv", lambda p: metrics.to_csv(p, index=False)),
-        write_atomic(out / "compare.png", lambda p: plot_compare(comparison, p)),
+        *(write_atomic(out / name, lambda p, data=data: p.write_bytes(data))
+          for name, data in plots.items()),
         write_text_atomic(out / "run.json",
-                          json.dumps(compare_info(comparison, workers), indent=2)),
+                          json.dumps(compare_info(comparison, workers, scheduler), indent=2)),
+        write_text_atomic(out / "report.html", report_html(comparison, plots)),
     ]
 
 
-def compare_info(comparison: Comparison, workers: int) -> dict:
+def compare_info(comparison: Comparison, workers: int, scheduler: str | None = None) -> dict:
     """What run.json holds: the arms, the shared seed, and what each arm cost."""
     total_contacts = sum(arm.contacts_simulated for arm in comparison.arms)
     return {
@@ -59,7 +70,9 @@ def compare_info(comparison: Comparison, workers: int) -> dict:
         "command": "compare",
         "seed": comparison.seed,
         "replications": comparison.replications,
+        "precision": precision_info(comparison.precision),
         "workers": workers,
+        "scheduler": scheduler,
         "baseline": comparison.arms[0].label,
         "arms": [{
             "label": arm.label,
@@ -110,14 +123,7 @@ def main_rows(comparison: Comparison) -> list[Row]:
     return [r for r in rows if has.get((r.channel, r.metric), False)]
 
 
-def time_unit(seconds: float) -> tuple[str, float]:
-    """A unit for a time of this size, and how many seconds it holds."""
-    if not seconds < 120:  # also NaN
-        return ("h", 3600.0) if seconds >= 7200 else ("min", 60.0)
-    return "s", 1.0
-
-
-def _scale(row: Row, values: pd.Series) -> tuple[str, float]:
+def scale(row: Row, values: pd.Series) -> tuple[str, float]:
     """The row's unit label and the factor its values are multiplied by for display."""
     if row.kind == SHARE:
         return "%", 100.0
@@ -127,7 +133,78 @@ def _scale(row: Row, values: pd.Series) -> tuple[str, float]:
     return "", 1.0
 
 
-# ---------------------------------------------------------------- console
+# ---------------------------------------------------------------- the table's cells
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell of the comparison table as text: the value and its 95% CI half-width ("" if
+    none). A difference also has `verdict`: None if not significant, else +1 better, -1
+    worse, 0 neither (the row has no better direction)."""
+
+    value: str
+    half: str = ""
+    verdict: int | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """A row of the comparison table: where, what (with its unit), and the cells: the first
+    arm's mean, then each other arm's mean and its difference to the first."""
+
+    where: str
+    label: str
+    cells: list[Cell]
+
+
+NOT_AVAILABLE = "n/a"
+
+
+def table_lines(comparison: Comparison, rows: list[Row], others: list[str]) -> list[Line]:
+    """The lines of the table of `rows` for the first arm and `others`."""
+    index = comparison.table.set_index(["channel", "metric", "arm"]).sort_index()
+    lines = []
+    for row in rows:
+        found = index.loc[(row.channel, row.metric)]
+        unit, factor = scale(row, found["mean"])
+        cells = [mean_cell(found, comparison.labels[0], factor)]
+        for arm in others:
+            cells += [mean_cell(found, arm, factor), diff_cell(found, arm, factor, row.better)]
+        lines.append(Line(where(row.channel), f"{row.label} ({unit})" if unit else row.label,
+                          cells))
+    return lines
+
+
+def where(channel: str) -> str:
+    """A channel or pool as a person reads it."""
+    if channel == "pool:all":
+        return "all pools"
+    return channel.removeprefix("pool:")
+
+
+def mean_cell(found: pd.DataFrame, arm: str, factor: float) -> Cell:
+    if arm not in found.index or not math.isfinite(found.loc[arm, "mean"]):
+        return Cell("-")
+    r = found.loc[arm]
+    half = ""
+    if math.isfinite(r["ci_high"]) and r["ci_high"] != r["ci_low"]:
+        half = number((r["ci_high"] - r["ci_low"]) / 2 * factor, 2)
+    return Cell(number(r["mean"] * factor), half)
+
+
+def diff_cell(found: pd.DataFrame, arm: str, factor: float, better: int) -> Cell:
+    if arm not in found.index or not math.isfinite(found.loc[arm, "diff"]):
+        return Cell(NOT_AVAILABLE)
+    r = found.loc[arm]
+    diff = r["diff"] * factor
+    verdict = None
+    if r["significant"]:
+        good = better * diff
+        verdict = 1 if good > 0 else -1 if good < 0 else 0
+    half = ""
+    if math.isfinite(r["diff_high"]) and r["diff_high"] != r["diff_low"]:
+        half = number((r["diff_high"] - r["diff_low"]) / 2 * factor, 2)
+    return Cell(signed(diff), half, verdict)
+
 
 def legend(baseline: str) -> str:
     return (f"Each cell: the mean, and below it ± the 95% CI half-width. Δ = arm minus "
@@ -135,6 +212,8 @@ def legend(baseline: str) -> str:
             "CI of Δ excludes 0, a real difference, not noise (green better, red worse). "
             "Shares are in %, their Δ in percentage points.")
 
+
+# ---------------------------------------------------------------- console
 
 def console_tables(comparison: Comparison, width: int = 100) -> list[Table | Text]:
     """The main metrics, one column per arm (mean ± CI half-width) and, after the first arm, a
@@ -159,17 +238,10 @@ def _console_table(comparison: Comparison, rows: list[Row], others: list[str]) -
              f"each, seed {comparison.seed}")
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
                   collapse_padding=True)
-    index = comparison.table.set_index(["channel", "metric", "arm"]).sort_index()
-    body = []
-    for row in rows:
-        found = index.loc[(row.channel, row.metric)]
-        unit, factor = _scale(row, found["mean"])
-        cells = [_mean_cell(found, first, factor)]
-        for arm in others:
-            cells += [_mean_cell(found, arm, factor), _diff_cell(found, arm, factor, row.better)]
-        channel = row.channel.removeprefix("pool:").replace("all", "all pools") \
-            if row.channel.startswith("pool:") else row.channel
-        body.append((channel, f"{row.label} ({unit})" if unit else row.label, cells))
+    body = [(line.where, line.label,
+             [_diff_text(cell) if k % 2 == 0 and k > 0 else _mean_text(cell)
+              for k, cell in enumerate(line.cells)])
+            for line in table_lines(comparison, rows, others)]
     table.add_column("channel", no_wrap=True)
     table.add_column("metric", no_wrap=True)
     table.add_column(first, justify="right", no_wrap=True)
@@ -200,145 +272,21 @@ def _align_right(cells: list[Text]) -> list[Text]:
     return cells
 
 
-def _mean_cell(found: pd.DataFrame, arm: str, factor: float) -> Text:
-    if arm not in found.index or not math.isfinite(found.loc[arm, "mean"]):
-        return Text("-")
-    r = found.loc[arm]
-    text = Text(number(r["mean"] * factor))
-    if math.isfinite(r["ci_high"]) and r["ci_high"] != r["ci_low"]:
-        text.append(f"\n±{number((r['ci_high'] - r['ci_low']) / 2 * factor, 2)}", style="dim")
+def _mean_text(cell: Cell) -> Text:
+    text = Text(cell.value)
+    if cell.half:
+        text.append(f"\n±{cell.half}", style="dim")
     return text
 
 
-def _diff_cell(found: pd.DataFrame, arm: str, factor: float, better: int) -> Text:
-    if arm not in found.index or not math.isfinite(found.loc[arm, "diff"]):
-        return Text(f"n/a{PAD}", style="dim")
-    r = found.loc[arm]
-    diff = r["diff"] * factor
-    text = Text(signed(diff))
-    if r["significant"]:
-        good = better * diff
-        style = "bold green" if good > 0 else "bold red" if good < 0 else "bold"
-        text = Text(signed(diff) + " *", style=style)
+def _diff_text(cell: Cell) -> Text:
+    if cell.value == NOT_AVAILABLE:
+        return Text(f"{NOT_AVAILABLE}{PAD}", style="dim")
+    if cell.verdict is None:
+        text = Text(cell.value + PAD)
     else:
-        text.append(PAD)
-    if math.isfinite(r["diff_high"]) and r["diff_high"] != r["diff_low"]:
-        text.append(f"\n±{number((r['diff_high'] - r['diff_low']) / 2 * factor, 2)}{PAD}",
-                    style="dim")
+        style = {1: "bold green", -1: "bold red"}.get(cell.verdict, "bold")
+        text = Text(cell.value + " *", style=style)
+    if cell.half:
+        text.append(f"\n±{cell.half}{PAD}", style="dim")
     return text
-
-
-def number(x: float, digits: int = 3) -> str:
-    if x != x:
-        return "-"
-    return f"{x:,.0f}" if abs(x) >= 10**digits else f"{x:.{digits}g}"
-
-
-def signed(x: float) -> str:
-    if x == 0:
-        return "0"
-    return ("+" if x > 0 else "-") + number(abs(x))
-
-
-# ---------------------------------------------------------------- chart
-
-def plot_compare(comparison: Comparison, path: Path) -> None:
-    """compare.png: one small panel per main metric, a bar per arm with its 95% CI; a * over
-    a bar marks a significant difference from the first arm."""
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
-    panels = _panels(comparison)
-    labels = comparison.labels
-    ncols = min(3 if len(panels) <= 9 else 4, max(1, len(panels)))
-    nrows = max(1, math.ceil(len(panels) / ncols))
-    fig = Figure(figsize=(3.8 * ncols, 2.9 * nrows + 0.8), dpi=110, layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    colours = [f"C{k % 10}" for k in range(len(labels))]
-    table = comparison.table.set_index(["channel", "metric", "arm"]).sort_index()
-    for ax, (title, rows) in zip(axes, panels, strict=False):
-        unit, factor = _scale(rows[0], pd.concat([table.loc[(r.channel, r.metric), "mean"]
-                                                  for r in rows]))
-        _bars(ax, table, rows, labels, colours, factor)
-        ax.set_title(f"{title} ({unit})" if unit else title, fontsize=10)
-    for ax in axes[len(panels):]:
-        ax.set_visible(False)
-    if not panels:
-        axes[0].set_visible(True)
-        axes[0].text(0.5, 0.5, "no metric differs from 0", ha="center", va="center")
-        axes[0].set_axis_off()
-    handles = [Patch(color=c, label=label) for c, label in zip(colours, labels, strict=True)]
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(labels), 6),
-               frameon=False, fontsize=10)
-    fig.supxlabel(f"bars: mean of {comparison.replications} replications (the same seeds in "
-                  f"every arm); lines: 95% CI; * differs from {labels[0]} (paired 95% CI of "
-                  "the difference excludes 0)", fontsize=8, color="0.3")
-    fig.get_layout_engine().set(h_pad=0.12)
-    fig.savefig(path, format="png")
-
-
-def _panels(comparison: Comparison) -> list[tuple[str, list[Row]]]:
-    """Panels in order: a time panel per channel (each its own scale), then one panel per
-    metric with a bar group per channel (shares share a scale)."""
-    panels: dict[tuple[str, str], list[Row]] = {}
-    rows = main_rows(comparison)
-    for row in sorted(rows, key=lambda r: r.kind != TIME):  # stable: times first
-        key = (row.channel, row.metric) if row.kind == TIME else ("", row.metric)
-        panels.setdefault(key, []).append(row)
-    return [(_panel_title(rows), rows) for rows in panels.values()]
-
-
-def _panel_title(rows: list[Row]) -> str:
-    label, channel = rows[0].label, rows[0].channel
-    if len(rows) > 1:
-        return label
-    if channel == "pool:all":
-        return f"{label}, all pools"
-    if channel.startswith("pool:"):
-        return f"{label}, {channel.removeprefix('pool:')}"
-    return label if channel == "all" else f"{channel}: {label}"
-
-
-def _bars(ax, table: pd.DataFrame, rows: list[Row], labels: list[str], colours: list[str],
-          factor: float) -> None:
-    from matplotlib.ticker import StrMethodFormatter
-
-    n = len(labels)
-    width = (0.8 if len(rows) > 1 else 0.6) / n
-    many = len(rows) * n > 8
-    top = 0.0
-    for k, (arm, colour) in enumerate(zip(labels, colours, strict=True)):
-        for g, row in enumerate(rows):
-            key = (row.channel, row.metric, arm)
-            if key not in table.index:
-                continue
-            r = table.loc[key]
-            mean = r["mean"] * factor
-            if not math.isfinite(mean):
-                continue
-            x = g + (k - (n - 1) / 2) * width
-            low, high = r["ci_low"] * factor, r["ci_high"] * factor
-            err = None
-            if math.isfinite(low) and math.isfinite(high):
-                err = [[max(mean - low, 0)], [max(high - mean, 0)]]
-            ax.bar(x, mean, width * 0.92, color=colour, yerr=err, capsize=3,
-                   error_kw={"elinewidth": 1, "ecolor": "0.2"})
-            tip = high if math.isfinite(high) else mean
-            top = max(top, tip, mean)
-            mark = "*" if r["significant"] else ""
-            text = mark if many else f"{number(mean)}{mark}"
-            if text:
-                ax.annotate(text, (x, max(tip, mean)), xytext=(0, 2),
-                            textcoords="offset points", ha="center", va="bottom",
-                            fontsize=7 if not many else 10)
-    names = [r.channel.removeprefix("pool:") for r in rows]
-    ax.set_xticks(range(len(rows)), names if len(rows) > 1 else [""] * len(rows))
-    ax.set_xlim(-0.6, len(rows) - 0.4)
-    ax.set_ylim(0, top * 1.18 if top > 0 else 1)
-    if top >= 1000:
-        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.tick_params(labelsize=8)
-    ax.grid(axis="y", alpha=0.3)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)

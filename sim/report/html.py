@@ -1,19 +1,17 @@
-"""report.html: one self-contained page a person can open offline: the scenario, the metrics
-with their 95% confidence intervals and the plots, embedded as base64 PNG data URIs. Inline
-CSS, no scripts, no external resources."""
+"""report.html of a run: the scenario, the metrics with their 95% confidence intervals and
+the plots, in the self-contained page of sim/report/page.py."""
 
 from __future__ import annotations
 
-import base64
 import math
 from html import escape
 
 import pandas as pd
 
-from sim import __version__
-from sim.report.compare import number, time_unit
-from sim.report.plots import duration
+from sim.report.formats import duration, number, time_unit
+from sim.report.page import figure, page
 from sim.runner.run import RunResult
+from sim.scenario.schema import Scenario
 
 SHARES = {"abandon_rate", "delayed_share", "service_level", "escalation_rate",
           "resolved_share", "self_service_share", "occupancy"}
@@ -40,52 +38,31 @@ CAPTIONS = {
     "public.png": "Public complaints outstanding and impressions while unanswered, per "
                   "interval.",
 }
-CSS = """
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
-       margin: 2em auto; max-width: 1100px; padding: 0 1em; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; font-size: 1.25em;
-     border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
-.sub { color: #555; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.6em 0; }
-th, td { padding: 0.25em 0.8em; text-align: left; border-bottom: 1px solid #eee; }
-th { background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.ci { color: #777; text-align: right; font-variant-numeric: tabular-nums; }
-tr.first td { border-top: 2px solid #ccc; }
-figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; }
-figcaption { color: #555; font-size: 0.92em; }
-footer { margin-top: 3em; color: #888; font-size: 0.85em; }
-"""
 
 
 def report_html(result: RunResult, plots: dict[str, bytes]) -> str:
     """The page, from a run and its plots (file name -> PNG bytes)."""
     s = result.scenario
     title = f"{s.name}: {s.policy.name}, {result.replications} replications, seed {result.seed}"
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>{escape(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+    return page(title, [
         f"<h1>{escape(s.name)}</h1>",
         f'<p class="sub">policy <b>{escape(s.policy.name)}</b> · '
         f"{result.replications} replications · seed {result.seed} · "
         f"{result.contacts_simulated:,} contacts simulated in {result.seconds:.1f} s</p>",
-        "<h2>Scenario</h2>", _scenario(result),
+        "<h2>Scenario</h2>", scenario_summary(s, result.metrics),
         "<h2>Metrics</h2>",
         "<p>Mean over the replications and its 95% confidence interval (t-distribution). "
         "Shares in %, times in the unit shown.</p>",
         _metrics(result),
         "<h2>Plots</h2>",
-        *(_figure(name, data) for name, data in plots.items()),
-        f"<footer>Frontdoor {escape(__version__)} · scenario hash "
-        f"<code>{result.scenario_hash[:16]}</code></footer>",
-        "</body>", "</html>",
-    ]
-    return "\n".join(parts) + "\n"
+        *(figure(name, data, CAPTIONS.get(name, name)) for name, data in plots.items()),
+    ], f"scenario hash <code>{result.scenario_hash[:16]}</code>")
 
 
-def _scenario(result: RunResult) -> str:
-    s = result.scenario
-    m = result.metrics
-    agents = m[m.metric == "agents"].set_index("channel")["mean"]
+def scenario_summary(s: Scenario, metrics: pd.DataFrame) -> str:
+    """The horizon, the channels with their targets and the pools with their mean agents on
+    shift (from `metrics`, a run's metrics table)."""
+    agents = metrics[metrics.metric == "agents"].set_index("channel")["mean"]
     head = (f"<p>Horizon {duration(s.horizon)}, warm-up {duration(s.warmup)} (left out of "
             f"every metric), reporting interval {duration(s.interval)}.</p>")
     rows = []
@@ -150,9 +127,3 @@ def _cells(r: pd.Series) -> tuple[str, str, str]:
           if math.isfinite(low) and math.isfinite(high) and high != low else "")
     return (f"{label} ({unit})" if unit else label), number(r["mean"] * factor), ci
 
-
-def _figure(name: str, data: bytes) -> str:
-    encoded = base64.b64encode(data).decode("ascii")
-    caption = CAPTIONS.get(name, name)
-    return (f'<figure><img src="data:image/png;base64,{encoded}" alt="{escape(caption)}">'
-            f"<figcaption>{escape(caption)} ({escape(name)})</figcaption></figure>")

@@ -1,28 +1,37 @@
-"""The plots of a run, as PNG bytes: waits, service level, staffing and (with a public channel)
-the public view. Drawn with matplotlib's Figure on the Agg canvas, no pyplot, as compare.png."""
+"""The plots of a run: waits, service level, staffing and (with a public channel) the public
+view. Each is a function of a RunResult that returns a matplotlib Figure (no pyplot): the
+report renders it to PNG, a notebook shows it (`RunResult.plot(kind)`)."""
 
 from __future__ import annotations
 
-import io
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim.report.compare import time_unit
+from sim.report.figures import panels, pick, png, style
+from sim.report.formats import HOUR, duration, time_unit
 from sim.runner.run import RunResult
 
-HOUR = 3600.0
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def render_plots(result: RunResult) -> dict[str, bytes]:
-    """File name -> PNG bytes, in display order; `public.png` only with a public channel."""
-    plots = {"waits.png": plot_waits(result),
-             "service_level.png": plot_service_level(result),
-             "staffing.png": plot_staffing(result)}
-    if has_public(result):
-        plots["public.png"] = plot_public(result)
-    return plots
+    """File name (`<kind>.png`) -> PNG bytes, in display order; `public.png` only with a
+    public channel."""
+    return {f"{kind}.png": png(PLOTS[kind](result)) for kind in kinds(result)}
+
+
+def kinds(result: RunResult) -> list[str]:
+    """The plots this run has, in display order."""
+    return [kind for kind in PLOTS if kind != "public" or has_public(result)]
+
+
+def figure(result: RunResult, kind: str = "waits") -> Figure:
+    """The Figure of one plot of `result`; ValueError naming the plots it has."""
+    return pick(PLOTS, result, kind, kinds(result), "the scenario has no measured public channel")
 
 
 def has_public(result: RunResult) -> bool:
@@ -37,38 +46,12 @@ def public_channels(result: RunResult) -> list[str]:
 
 # ---------------------------------------------------------------- helpers
 
-def _figure(n_panels: int, ncols: int, width: float = 4.2, height: float = 2.9):
-    from matplotlib.figure import Figure
-
-    ncols = max(1, min(ncols, n_panels))
-    nrows = max(1, math.ceil(n_panels / ncols))
-    fig = Figure(figsize=(width * ncols, height * nrows + 0.6), dpi=100, layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax in axes[n_panels:]:
-        ax.set_visible(False)
-    return fig, axes
-
-
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-def _style(ax) -> None:
-    ax.tick_params(labelsize=8)
-    ax.grid(alpha=0.3)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def _clock(hours: float, _pos=None) -> str:
+def clock(hours: float, _pos=None) -> str:
     minutes = round(hours * 60)
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
-def _time_of_day_axis(ax, horizon: float, label: bool = True) -> None:
+def time_of_day_axis(ax, horizon: float, label: bool = True) -> None:
     """x in hours from the start of the measured period, ticks as HH:MM."""
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
@@ -76,7 +59,7 @@ def _time_of_day_axis(ax, horizon: float, label: bool = True) -> None:
     step = 3 if hours > 12 else 1 if hours > 3 else 0.5 if hours > 1 else 0.25
     ax.set_xlim(0, hours)
     ax.xaxis.set_major_locator(MultipleLocator(step))
-    ax.xaxis.set_major_formatter(FuncFormatter(_clock))
+    ax.xaxis.set_major_formatter(FuncFormatter(clock))
     if label:
         ax.set_xlabel("time of day (h)", fontsize=8)
 
@@ -111,11 +94,11 @@ def _footnote(fig, result: RunResult, text: str) -> None:
 
 # ---------------------------------------------------------------- plots
 
-def plot_waits(result: RunResult) -> bytes:
+def plot_waits(result: RunResult) -> Figure:
     """waits.png: per channel, the share of answered contacts (measured period) answered
     within a given wait (empirical CDF), with the channel's target marked."""
     channels = list(result.scenario.channels.items())
-    fig, axes = _figure(len(channels), 3)
+    fig, axes = panels(len(channels), 3)
     c = result.contacts
     answered = c[c.answered.notna() & c.wait.notna()]
     colours = _colours(result)
@@ -123,7 +106,7 @@ def plot_waits(result: RunResult) -> bytes:
         waits = np.sort(answered.wait[answered.channel == name].to_numpy(float))
         target = channel.target
         ax.set_title(f"{name} ({channel.kind})", fontsize=10)
-        _style(ax)
+        style(ax)
         if len(waits) == 0:
             ax.text(0.5, 0.5, "no answered contacts", ha="center", va="center",
                     transform=ax.transAxes, fontsize=9, color="0.4")
@@ -150,23 +133,23 @@ def plot_waits(result: RunResult) -> bytes:
     fig.suptitle("Waits of answered contacts: share answered within a wait", fontsize=11)
     _footnote(fig, result, "x axis up to the 99th percentile (or the target); dashed: the "
                            "target's time, dotted: its share")
-    return _png(fig)
+    return fig
 
 
-def plot_service_level(result: RunResult) -> bytes:
+def plot_service_level(result: RunResult) -> Figure:
     """service_level.png: per channel with a target, the share answered within the target
     time, per interval (mean and 95% CI), against the target share."""
     measured = set(result.intervals.channel[result.intervals.metric == "service_level"])
     channels = [(n, c) for n, c in result.scenario.channels.items()
                 if c.target is not None and n in measured]
-    fig, axes = _figure(max(1, len(channels)), 3)
+    fig, axes = panels(max(1, len(channels)), 3)
     colours = _colours(result)
     if not channels:
         axes[0].text(0.5, 0.5, "no channel has a service-level target", ha="center",
                      va="center", transform=axes[0].transAxes)
         axes[0].set_axis_off()
     for ax, (name, channel) in zip(axes, channels, strict=False):
-        _style(ax)
+        style(ax)
         rows = _series(result, name, "service_level")
         _line(ax, rows, 100, colours[name], low=0, high=100)
         ax.axhline(channel.target.share * 100, color="0.3", ls="--", lw=1)
@@ -174,16 +157,16 @@ def plot_service_level(result: RunResult) -> bytes:
                      f"{duration(channel.target.within)}", fontsize=10)
         ax.set_ylim(0, 102)
         ax.set_ylabel("service level (%)", fontsize=8)
-        _time_of_day_axis(ax, result.scenario.horizon)
+        time_of_day_axis(ax, result.scenario.horizon)
     fig.suptitle("Service level per interval (contacts counted in the interval they arrive)",
                  fontsize=11)
     _footnote(fig, result, "line: mean, band: 95% CI, dashed: target share; gaps: no contact")
-    return _png(fig)
+    return fig
 
 
-def plot_staffing(result: RunResult) -> bytes:
+def plot_staffing(result: RunResult) -> Figure:
     """staffing.png: mean agents on shift and occupancy per interval, one line per pool."""
-    fig, axes = _figure(2, 1, width=9.0, height=3.0)
+    fig, axes = panels(2, 1, width=9.0, height=3.0)
     agents_ax, occupancy_ax = axes
     top = 100.0  # occupancy can pass 100% (concurrent chats, work finished after a shift)
     for k, name in enumerate(result.scenario.pools):
@@ -201,18 +184,18 @@ def plot_staffing(result: RunResult) -> bytes:
     occupancy_ax.set_ylabel("occupancy (%)", fontsize=8)
     occupancy_ax.set_ylim(0, top * 1.02)
     for ax in axes:
-        _style(ax)
-        _time_of_day_axis(ax, result.scenario.horizon)
+        style(ax)
+        time_of_day_axis(ax, result.scenario.horizon)
     agents_ax.legend(fontsize=8, frameon=False, ncols=min(6, len(result.scenario.pools)),
                      loc="upper left", title="pool", title_fontsize=8)
     _footnote(fig, result, "line: mean, band: 95% CI")
-    return _png(fig)
+    return fig
 
 
-def plot_public(result: RunResult) -> bytes:
+def plot_public(result: RunResult) -> Figure:
     """public.png: public complaints not yet replied to (time average per interval) and the
     impressions of unanswered public complaints, per interval of arrival."""
-    fig, axes = _figure(2, 1, width=9.0, height=3.0)
+    fig, axes = panels(2, 1, width=9.0, height=3.0)
     outstanding_ax, impressions_ax = axes
     colours = _colours(result)
     for name in public_channels(result):
@@ -237,16 +220,12 @@ def plot_public(result: RunResult) -> bytes:
     from matplotlib.ticker import StrMethodFormatter
     impressions_ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     for ax in axes:
-        _style(ax)
-        _time_of_day_axis(ax, result.scenario.horizon)
+        style(ax)
+        time_of_day_axis(ax, result.scenario.horizon)
         ax.legend(fontsize=8, frameon=False, loc="upper left")
     _footnote(fig, result, "line/bars: mean, band/whiskers: 95% CI")
-    return _png(fig)
+    return fig
 
 
-def duration(seconds: float) -> str:
-    """A short, readable duration: 20 s, 1.5 min, 12 h."""
-    unit, size = ("h", HOUR) if seconds >= HOUR else ("min", 60.0) if seconds >= 120 \
-        else ("s", 1.0)
-    value = seconds / size
-    return f"{value:.0f} {unit}" if value == round(value) else f"{value:.3g} {unit}"
+PLOTS = {"waits": plot_waits, "service_level": plot_service_level, "staffing": plot_staffing,
+         "public": plot_public}

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.report.atomic import write_atomic
-from sim.report.compare import time_unit
+from sim.report.formats import time_unit
 from sim.runner.sweep import SweepResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SHARE_METRICS = {"service_level", "abandon_rate", "delayed_share", "occupancy",
                  "escalation_rate", "resolved_share", "self_service_share"}
@@ -52,13 +56,22 @@ def write_sweep(result: SweepResult, out: Path,
 
 
 def plot_sweep(result: SweepResult, channel: str, metric: str, path: Path) -> None:
-    """sweep.png: the metric against the first swept key, one line per combination of the
-    other keys, with 95% CI bars."""
+    """sweep.png: `sweep_figure`, as a PNG file."""
+    sweep_figure(result, channel, metric).savefig(path, format="png")
+
+
+def sweep_figure(result: SweepResult, channel: str, metric: str) -> Figure:
+    """The metric against the first swept key, one line per combination of the other keys,
+    with 95% CI bars; ValueError if the sweep has no such channel and metric."""
     from matplotlib.figure import Figure
 
     keys = result.keys
     x_key, others = keys[0], keys[1:]
     rows = result.table[(result.table.channel == channel) & (result.table.metric == metric)]
+    if rows.empty:
+        raise ValueError(f"{channel}:{metric}: not in the sweep's results (channels: "
+                         f"{', '.join(dict.fromkeys(result.table.channel))}; metrics: "
+                         f"{', '.join(sorted(set(result.table.metric)))})")
     factor, unit = _scale(metric, rows["mean"])
     xs = list(dict.fromkeys(rows[x_key]))
     numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
@@ -96,7 +109,7 @@ def plot_sweep(result: SweepResult, channel: str, metric: str, path: Path) -> No
         ax.legend(fontsize=8, frameon=False)
     fig.supxlabel(f"points: mean of {result.replications} replications (the same seed "
                   f"{result.seed} at every point); bars: 95% CI", fontsize=8, color="0.3")
-    fig.savefig(path, format="png")
+    return fig
 
 
 def _scale(metric: str, means: pd.Series) -> tuple[float, str]:

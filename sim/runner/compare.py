@@ -13,14 +13,21 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, run
-from sim.scenario.load import parse_scenario
+from sim.runner.executors import executor
+from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, PrecisionReport, request
+from sim.runner.replications import Replication
+from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, replicate, summarise
+from sim.scenario.load import load_scenario, parse_scenario
 from sim.scenario.schema import PolicySpec, Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COMPARE_COLUMNS = ["channel", "metric", "arm", "mean", "ci_low", "ci_high", "diff", "diff_low",
                    "diff_high", "significant", "replications"]
@@ -166,20 +173,22 @@ class Arm:
     per_replication: pd.DataFrame  # replication, channel, metric, value
     scenario_hash: str
     contacts_simulated: int
-    seconds: float
+    seconds: float  # the arm's share of the work: its replications' seconds, summed
     replication_seconds: list[float]
     source: str | None = None  # the scenario file, when there was one
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """What `sim compare` computes: each arm, and `table` (COMPARE_COLUMNS)."""
+    """What `sim compare` computes: each arm, and `table` (COMPARE_COLUMNS). `precision` says
+    how a comparison with a precision target ended (None without one)."""
 
     arms: list[Arm]
     table: pd.DataFrame
     seed: int
     replications: int
     seconds: float
+    precision: PrecisionReport | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -190,37 +199,51 @@ class Comparison:
         """Every arm's metrics table, stacked in arm order."""
         return pd.concat([arm.metrics for arm in self.arms], ignore_index=True)
 
+    def plot(self, kind: str = "main") -> Figure:
+        """A plot of the report, the arms side by side, as a matplotlib Figure for a notebook:
+        `main` (compare.png), `waits`, `public`."""
+        from sim.report.compare_plots import figure
+
+        return figure(self, kind)
+
 
 def compare(scenarios: Sequence[Scenario | str | Path], labels: Sequence[str] | None = None,
             replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED,
             workers: int = 1, on_done: Callable[[str, int], None] | None = None,
-            sources: Sequence[str | None] | None = None) -> Comparison:
+            sources: Sequence[str | None] | None = None, *, scheduler: str | None = None,
+            precision: float | None = None, max_replications: int = DEFAULT_MAX_REPLICATIONS,
+            precision_metrics: str | Sequence[str | tuple[str, str]] | None = None,
+            on_batch: Callable[[int], None] | None = None) -> Comparison:
     """Run every scenario (a model or a file path) with the same seed and compare them to the
-    first. `on_done(label, replication)` is called as each replication finishes."""
+    first. `on_done(label, replication)` is called as each replication finishes. `workers`,
+    `scheduler`, `precision` and the rest work as for `run`; with `precision`, every arm
+    gets the same number of replications (enough for the least precise arm), so that they
+    stay paired."""
     if len(scenarios) < 2:
         raise ValueError("compare: at least two arms")
     if sources is None:
         sources = [None if isinstance(s, Scenario) else str(s) for s in scenarios]
+    models = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     if labels is None:
-        from sim.scenario.load import load_scenario
-
-        models = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
         paths = [src or m.name for src, m in zip(sources, models, strict=True)]
         labels = arm_labels(models, paths)
-        scenarios = models
-    if len(set(labels)) != len(labels) or len(labels) != len(scenarios):
+    if len(set(labels)) != len(labels) or len(labels) != len(models):
         raise ValueError("compare: one unique label per arm")
+    wanted = request(precision, max_replications, precision_metrics)
     start = time.perf_counter()
-    arms = []
-    for label, scenario, source in zip(labels, scenarios, sources, strict=True):
-        def done(rep, label=label):
-            if on_done:
-                on_done(label, rep.replication)
 
-        result = run(scenario, replications=replications, seed=seed, workers=workers,
-                     on_done=done)
+    def done(arm: int, rep: Replication) -> None:
+        if on_done:
+            on_done(labels[arm], rep.replication)
+
+    with executor(workers, scheduler) as pool:
+        reps, report = replicate(models, replications, seed, pool, wanted, labels, done,
+                                 on_batch)
+    arms = []
+    for label, scenario, source, arm_reps in zip(labels, models, sources, reps, strict=True):
+        result = summarise(scenario, seed, arm_reps, sum(r.seconds for r in arm_reps))
         arms.append(Arm(label, result.scenario, result.metrics, result.per_replication,
                         result.scenario_hash, result.contacts_simulated, result.seconds,
                         result.replication_seconds, source))
     table = compare_table({arm.label: arm.per_replication for arm in arms})
-    return Comparison(arms, table, seed, replications, time.perf_counter() - start)
+    return Comparison(arms, table, seed, len(reps[0]), time.perf_counter() - start, report)

@@ -33,11 +33,17 @@ def expand(sets: list[str]) -> list[dict[str, object]]:
         if key in axes:
             raise ValueError(f"--set {text}: {key} is set twice; give its values in one --set")
         axes[key] = values
+    return product(axes)
+
+
+def product(axes: dict[str, list[object]]) -> list[dict[str, object]]:
+    """The points of the cartesian product of `axes` (key -> its values), the first key
+    slowest; ValueError if there are more than MAX_POINTS."""
     count = 1
     for values in axes.values():
         count *= len(values)
     if count > MAX_POINTS:
-        raise ValueError(f"--set: {count:,} points, more than {MAX_POINTS:,}; sweep fewer values")
+        raise ValueError(f"{count:,} points, more than {MAX_POINTS:,}; sweep fewer values")
     keys = list(axes)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes.values())]
 

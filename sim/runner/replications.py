@@ -1,4 +1,5 @@
-"""Replications: one SeedSequence each, run in this process or in local worker processes.
+"""Replications: one SeedSequence each, run in this process or on an executor (local worker
+processes or dask, see sim.runner.executors).
 
 Each replication is computed and reduced to small tables where it runs, and
 results are put back in replication order, so the output does not depend on
@@ -7,10 +8,9 @@ how many workers there were or which finished first.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 
 import pandas as pd
@@ -48,20 +48,30 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
                        time.perf_counter() - start)
 
 
-def run_replications(scenario: Scenario, replications: int, seed: int, workers: int = 1,
-                     on_done: Callable[[Replication], None] | None = None) -> list[Replication]:
-    """Replications 0..n-1 in order; `on_done` is called as each finishes (for progress)."""
-    if workers <= 1 or replications <= 1:
-        results = []
-        for r in range(replications):
-            results.append(run_replication(scenario, seed, r))
+def run_batch(scenarios: Sequence[Scenario], replications: range, seed: int,
+              pool: Executor | None = None,
+              on_done: Callable[[int, Replication], None] | None = None,
+              ) -> list[list[Replication]]:
+    """Replications `replications` of every scenario (arm), each arm's in order; in this
+    process, or all at once on `pool` (see sim.runner.executors). `on_done(arm, replication)`
+    is called as each finishes (for progress)."""
+    tasks = [(k, r) for k in range(len(scenarios)) for r in replications]
+    results: dict[tuple[int, int], Replication] = {}
+    if pool is None:
+        for k, r in tasks:
+            results[k, r] = run_replication(scenarios[k], seed, r)
             if on_done:
-                on_done(results[-1])
-        return results
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=context) as pool:
-        futures = [pool.submit(run_replication, scenario, seed, r) for r in range(replications)]
-        for future in as_completed(futures):
-            if on_done:
-                on_done(future.result())
-        return [future.result() for future in futures]
+                on_done(k, results[k, r])
+    else:
+        futures = {pool.submit(run_replication, scenarios[k], seed, r): (k, r) for k, r in tasks}
+        try:
+            for future in as_completed(futures):
+                k, r = futures[future]
+                results[k, r] = future.result()
+                if on_done:
+                    on_done(k, results[k, r])
+        except BaseException:  # a failed replication or ^C: drop what has not started
+            for future in futures:
+                future.cancel()
+            raise
+    return [[results[k, r] for r in replications] for k in range(len(scenarios))]

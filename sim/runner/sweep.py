@@ -3,27 +3,41 @@
 
 Each point is one `run(scenario, replications, seed)` on a worker (its replications run one
 after another there). When a point finishes, its summary is stored atomically in
-`OUT/points/<key>.parquet`, the key a hash of the validated scenario at that point, the seed
-and the number of replications; a sweep started again skips the points already stored. The
-result is one tidy table in point order, so it does not depend on how many workers there were
-or which point finished first.
+`OUT/points/<key>.parquet`, the key a hash of what decides the point's result: the validated
+scenario at that point, the seed, the number of replications and, with a precision target,
+the target, the cap and the metrics. A sweep started again skips the points already stored.
+The result is one tidy table in point order, so it does not depend on how many workers there
+were or which point finished first.
+
+With a precision target, each point adds replications until its own metrics are precise
+(see sim.runner.precision), so points may end with different counts; replications 0..n-1
+are the same customers at every point, so common random numbers hold where counts overlap.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
+import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.report.atomic import write_atomic
+from sim.runner.executors import dask_client
+from sim.runner.grid import apply, label, product
+from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, Precision, request
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, run, scenario_hash
+from sim.scenario.load import ScenarioError, load_scenario, parse_scenario
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 VALUE_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "replications"]
 POINTS_DIR = "points"
@@ -39,7 +53,9 @@ class Point:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """What `sim sweep` computes: `table` has one column per swept key, then VALUE_COLUMNS."""
+    """What `sim sweep` computes: `table` has one column per swept key, then VALUE_COLUMNS.
+    `replications` is the count asked for; `point_replications` what each point used (they
+    differ only with `precision`)."""
 
     keys: list[str]
     table: pd.DataFrame
@@ -48,18 +64,62 @@ class SweepResult:
     points: int
     skipped: int  # points already stored by an earlier sweep
     seconds: float
+    precision: Precision | None = None
+    point_replications: tuple[int, ...] = ()
+    grid: dict[str, list[object]] = field(default_factory=dict)  # each key's values, in order
+
+    def plot(self, channel: str = "all", metric: str | None = None) -> Figure:
+        """`metric` of `channel` against the first swept key, a line per combination of the
+        other keys, with 95% CIs (as sweep.png), as a matplotlib Figure for a notebook;
+        `metric` defaults to service_level (else wait_mean)."""
+        from sim.report.sweep import default_plot, sweep_figure
+
+        return sweep_figure(self, channel, metric or default_plot(self.table)[1])
 
 
-def point_key(point: Point, replications: int, seed: int) -> str:
+def build_points(source: Scenario | str | Path, grid: Sequence[dict[str, object]]) -> list[Point]:
+    """The validated scenario at every point of `grid` (dicts of dotted key -> value, as from
+    grid.expand or grid.product), `source` a scenario file or model. ScenarioError, naming
+    the file and the point, for a key or value the scenario refuses."""
+    if isinstance(source, Scenario):
+        name, data = f"<{source.name}>", source.model_dump()
+    else:
+        name = str(source)
+        load_scenario(source)  # the file itself must be valid
+        data = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+    points = []
+    for values in grid:
+        where = f"{name} with {label(values)}"
+        try:
+            changed = apply(data, values)
+        except ValueError as err:
+            raise ScenarioError(f"{where}: {err}") from None
+        points.append(Point(values, parse_scenario(changed, source=where)))
+    return points
+
+
+def point_key(point: Point, replications: int, seed: int,
+              precision: Precision | None = None) -> str:
     """The file name (without .parquet) of a point's stored result."""
-    canonical = json.dumps({"scenario": scenario_hash(point.scenario), "seed": seed,
-                            "replications": replications}, sort_keys=True)
+    decides: dict[str, Any] = {"scenario": scenario_hash(point.scenario), "seed": seed,
+                               "replications": replications}
+    if precision is not None:
+        metrics = precision.chosen(point.scenario)
+        decides["precision"] = [precision.target, precision.max_replications,
+                                [list(m) for m in metrics]]
+    canonical = json.dumps(decides, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
-def run_point(scenario: Scenario, replications: int, seed: int) -> pd.DataFrame:
+def run_point(scenario: Scenario, replications: int, seed: int,
+              precision: Precision | None = None) -> pd.DataFrame:
     """On a worker: the point's summary table (VALUE_COLUMNS)."""
-    result = run(scenario, replications=replications, seed=seed, workers=1)
+    if precision is None:
+        result = run(scenario, replications=replications, seed=seed)
+    else:
+        result = run(scenario, replications=replications, seed=seed,
+                     precision=precision.target, max_replications=precision.max_replications,
+                     precision_metrics=precision.metrics)
     return result.metrics[VALUE_COLUMNS].reset_index(drop=True)
 
 
@@ -70,19 +130,51 @@ def _with_point(metrics: pd.DataFrame, values: dict[str, object]) -> pd.DataFram
     return table
 
 
-def sweep(points: Sequence[Point], out: Path, replications: int = DEFAULT_REPLICATIONS,
-          seed: int = DEFAULT_SEED, workers: int = 1, scheduler: str | None = None,
+def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Iterable[object] | object],
+          replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED,
+          workers: int = 1, scheduler: str | None = None, out: str | Path | None = None, *,
+          precision: float | None = None, max_replications: int = DEFAULT_MAX_REPLICATIONS,
+          precision_metrics: str | Sequence[str | tuple[str, str]] | None = None,
           on_done: Callable[[int], None] | None = None) -> SweepResult:
+    """Run a scenario (a file or a model) at every combination of `grid`'s values, e.g.
+    `{"choice.preset": ["survey-2010", "survey-2015"], "pools.phone.agents": range(40, 61, 2)}`
+    (dotted scenario keys, the first varying slowest; a single value is a one-value axis).
+    The table of the result has one column per key. The points run on dask.distributed: a
+    local cluster of `workers` processes, or the scheduler at `scheduler`. Each finished
+    point is stored under `out/points/` (a temporary folder when `out` is None), so a sweep
+    into the same `out` skips it. `precision` and the rest work as for `run`, per point."""
+    axes = {key: _values(values) for key, values in grid.items()}
+    points = build_points(scenario, product(axes))
+    wanted = request(precision, max_replications, precision_metrics)
+    if out is not None:
+        return run_points(points, Path(out), replications, seed, workers, scheduler, on_done,
+                          wanted)
+    with tempfile.TemporaryDirectory(prefix="sim-sweep-") as folder:
+        return run_points(points, Path(folder), replications, seed, workers, scheduler,
+                          on_done, wanted)
+
+
+def _values(values: Iterable[object] | object) -> list[object]:
+    """An axis's values as plain Python (a numpy number becomes an int or a float)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        values = [values]
+    return [v.item() if hasattr(v, "item") and hasattr(v, "dtype") else v for v in values]
+
+
+def run_points(points: Sequence[Point], out: Path, replications: int = DEFAULT_REPLICATIONS,
+               seed: int = DEFAULT_SEED, workers: int = 1, scheduler: str | None = None,
+               on_done: Callable[[int], None] | None = None,
+               precision: Precision | None = None) -> SweepResult:
     """Run every point not already stored under `out/points/`, store each as it finishes,
     and return the table of every point, in point order. `on_done(index)` is called for each
-    point, stored ones first. `scheduler` is a dask scheduler address; without it a local
-    cluster of `workers` processes (loopback only) runs the points."""
+    point, stored ones first. `scheduler` is a dask scheduler address; without it (or with
+    "local") a local cluster of `workers` processes (loopback only) runs the points."""
     if not points:
         raise ValueError("sweep: no points")
     keys = list(points[0].values)
     start = time.perf_counter()
     folder = out / POINTS_DIR
-    paths = [folder / f"{point_key(p, replications, seed)}.parquet" for p in points]
+    paths = [folder / f"{point_key(p, replications, seed, precision)}.parquet" for p in points]
     todo = [i for i, path in enumerate(paths) if not path.exists()]
     skipped = len(points) - len(todo)
     if on_done:
@@ -91,7 +183,8 @@ def sweep(points: Sequence[Point], out: Path, replications: int = DEFAULT_REPLIC
             if i not in pending:
                 on_done(i)
     if todo:
-        _run_points(points, paths, todo, replications, seed, workers, scheduler, on_done)
+        with dask_client(scheduler, min(workers, len(todo))) as client:
+            _submit(client, points, paths, todo, replications, seed, precision, on_done)
     # stored rows are labelled again with this sweep's keys: the same scenario may have been
     # reached through other keys in an earlier sweep
     tables = [_with_point(pd.read_parquet(path, columns=VALUE_COLUMNS), p.values)
@@ -101,36 +194,25 @@ def sweep(points: Sequence[Point], out: Path, replications: int = DEFAULT_REPLIC
         kinds = {type(v) for v in table[key]}
         if len(kinds) > 1 and not kinds <= {int, float}:
             table[key] = table[key].astype(str)
+    used = tuple(int(t.replications.max()) for t in tables)  # 'offered' has every replication
+    grid = {key: list(dict.fromkeys(p.values[key] for p in points)) for key in keys}
     return SweepResult(keys, table, seed, replications, len(points), skipped,
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, precision, used, grid)
 
 
-def _run_points(points: Sequence[Point], paths: list[Path], todo: list[int], replications: int,
-                seed: int, workers: int, scheduler: str | None,
-                on_done: Callable[[int], None] | None) -> None:
-    from distributed import Client, LocalCluster, as_completed
+def _submit(client, points: Sequence[Point], paths: list[Path], todo: list[int],
+            replications: int, seed: int, precision: Precision | None,
+            on_done: Callable[[int], None] | None) -> None:
+    from distributed import as_completed
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1,
-                               processes=True, host="127.0.0.1", dashboard_address=None,
-                               silence_logs=logging.ERROR)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler, timeout="10s")
-    try:
-        futures = {}
-        for i in todo:
-            future = client.submit(run_point, points[i].scenario, replications, seed,
-                                   key=f"sweep-point-{paths[i].stem}-{i}", pure=False)
-            futures[future] = i
-        for future in as_completed(futures):
-            i = futures[future]
-            table = _with_point(future.result(), points[i].values)
-            write_atomic(paths[i], lambda p, t=table: t.to_parquet(p, index=False))
-            if on_done:
-                on_done(i)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    futures = {}
+    for i in todo:
+        future = client.submit(run_point, points[i].scenario, replications, seed, precision,
+                               key=f"sweep-point-{paths[i].stem}-{i}", pure=False)
+        futures[future] = i
+    for future in as_completed(futures):
+        i = futures[future]
+        table = _with_point(future.result(), points[i].values)
+        write_atomic(paths[i], lambda p, t=table: t.to_parquet(p, index=False))
+        if on_done:
+            on_done(i)

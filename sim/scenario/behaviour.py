@@ -9,7 +9,7 @@ from pydantic import Field
 from sim.model.distributions import Distribution
 from sim.model.fields import PositiveDuration, Share
 from sim.scenario.base import Strict
-from sim.scenario.channels import NextStep
+from sim.scenario.channels import MAX_EXCHANGES, NextStep
 
 
 class Journeys(Strict):
@@ -17,7 +17,8 @@ class Journeys(Strict):
 
     on_unresolved: NextStep = NextStep()  # when a served contact does not resolve the need
     retry_delay: Distribution | None = None  # before a retry or a public complaint; absent: 0
-    max_contacts: Annotated[int, Field(ge=1)] = 6  # a need gives up after this many contacts
+    # a need gives up after this many contacts (at most MAX_EXCHANGES: an int16 count)
+    max_contacts: Annotated[int, Field(ge=1, le=MAX_EXCHANGES)] = 6
     public_channel: str | None = None  # where public complaints go; default: first public one
 
 

@@ -12,6 +12,7 @@ from sim.model.units import DAY
 from sim.scenario.base import Count, Strict
 
 ByReason = Share | dict[str, Share]  # one value, or one per reason with a "default"
+MAX_EXCHANGES = 32_767  # a case's exchanges, and a need's contacts, are int16 counts
 
 
 class Target(Strict):
@@ -75,7 +76,7 @@ class Channel(Strict):
     fcr: ByReason = 1.0  # first-contact resolution: share of served contacts that resolve
     escalate_to: str | None = None  # channel that takes unresolved contacts (e.g. tier 2)
     redirect: Redirect | None = None
-    messages: Distribution | None = None  # exchanges per case (rounded, at least 1)
+    messages: Distribution | None = None  # exchanges per case (rounded, 1 to MAX_EXCHANGES)
     reply_gap: Distribution | None = None  # the customer's time to answer between exchanges
     on_abandon: NextStep = NextStep()
     on_late: NextStep = NextStep()  # when patience runs out on a deferred or public contact

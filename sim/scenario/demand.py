@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -34,6 +35,9 @@ class Demand(Strict):
                 raise ValueError("profile: goes with daily, not per_hour")
             if sum(self.profile) <= 0:
                 raise ValueError("profile: the weights sum to zero")
+            if not math.isfinite(sum(self.profile) * self.daily):
+                raise ValueError("profile: daily x the sum of the weights overflows (only the "
+                                 "weights' ratios matter: scale them down)")
         return self
 
 

@@ -19,15 +19,25 @@ def load_scenario(path: str | Path) -> Scenario:
     """The validated scenario in `path`; ScenarioError (file: key.path: reason) otherwise."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise ScenarioError(f"{path}: cannot read: {err}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - raw.rfind(b"\n", 0, err.start)
+        raise ScenarioError(f"{path}: not UTF-8 text: byte 0x{raw[err.start]:02x} at line "
+                            f"{line}, column {column} ({err.reason})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+        # tomllib says "at end of document" without the line; the line is what a person needs
+        last = text.count("\n") + (not text.endswith("\n")) or 1
+        reason = str(err).replace("(at end of document)", f"(at line {last}, the end)")
+        raise ScenarioError(f"{path}: not valid TOML: {printable(reason)}") from None
     return parse_scenario(data, source=str(path))
 
 
@@ -36,7 +46,14 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError("\n".join(f"{source}: {line}" for line in _lines(err))) from None
+        raise ScenarioError("\n".join(f"{source}: {printable(line)}"
+                                     for line in _lines(err))) from None
+
+
+def printable(text: str) -> str:
+    """`text` with control and other unprintable characters (from a key in the file) escaped,
+    so a message stays one line and cannot drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _lines(err: ValidationError) -> list[str]:

@@ -8,13 +8,16 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.model.fields import Duration, PositiveDuration
 from sim.model.units import DAY
-from sim.scenario.base import Count, Strict
+from sim.scenario.base import Strict
+
+MAX_AGENTS = 100_000  # on one count: each agent is an object in the run
+Agents = Annotated[int, Field(ge=0, le=MAX_AGENTS)]
 
 
 class Shift(Strict):
     start: Duration  # time of day
     length: PositiveDuration
-    count: Count
+    count: Agents
 
     @field_validator("start")
     @classmethod
@@ -36,7 +39,7 @@ class Pool(Strict):
     `shifts`."""
 
     skills: Annotated[list[str], Field(min_length=1)]
-    agents: Count | Annotated[list[Count], Field(min_length=1)] | None = None
+    agents: Agents | Annotated[list[Agents], Field(min_length=1)] | None = None
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = None
     cost_per_hour: Annotated[float, Field(ge=0)] = 0.0
 

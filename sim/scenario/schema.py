@@ -33,6 +33,8 @@ __all__ = ["Channel", "Demand", "Event", "Hours", "Journeys", "Needs", "NextStep
 SHARE_TOLERANCE = 1e-6
 MAX_CHANNELS = 100  # channel codes are int8 in the records
 MAX_CONTACTS = 50_000_000  # per replication: beyond this memory, not patience, runs out
+MAX_INTERVALS = 100_000  # reporting intervals over warm-up and horizon (a year of 5 minutes)
+MAX_DAYS = 3660  # warm-up and horizon: daily patterns are laid out day by day
 
 
 class PolicySpec(Strict):
@@ -105,8 +107,8 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         self._check_channel_names()
+        self._check_needs()  # before the choice tables, which read needs per region
         self._check_choice()
-        self._check_needs()
         self._check_pools()
         self._check_demand()
         self._check_policy()
@@ -216,19 +218,55 @@ class Scenario(Strict):
 
     def _check_demand(self) -> None:
         d = self.demand
-        expected = (d.per_hour / HOUR if d.per_hour else d.daily / DAY) * (
-            self.horizon + self.warmup)
+        span = self.horizon + self.warmup
+        if span > MAX_DAYS * DAY:
+            raise ValueError(f"horizon: with the warm-up, more than {MAX_DAYS:,} days")
+        if span / self.interval > MAX_INTERVALS:
+            raise ValueError(
+                f"interval: {span / self.interval:,.0f} reporting intervals of "
+                f"{format_duration(self.interval)} over warm-up and horizon, more than "
+                f"{MAX_INTERVALS:,} (lengthen the interval)")
+        expected = (d.per_hour / HOUR if d.per_hour else d.daily / DAY) * span
         if expected > MAX_CONTACTS:
             key = "per_hour" if d.per_hour else "daily"
             raise ValueError(
                 f"demand.{key}: about {expected:,.0f} needs per replication over warm-up and "
                 f"horizon, more than {MAX_CONTACTS:,} (shorten the horizon or the rate)"
             )
+        peak = d.per_hour / HOUR if d.per_hour else (
+            d.daily / sum(d.profile) * max(d.profile) / self.interval if d.profile
+            else d.daily / DAY)
+        for k, event in enumerate(self.events):  # an outage's extra needs, at the peak rate
+            overlap = min(event.start + event.length, self.horizon) - max(event.start,
+                                                                          -self.warmup)
+            if overlap > 0:
+                expected += peak * self.needs.reasons.get(event.reason, 1.0) * (
+                    event.multiplier - 1) * overlap
+            if not expected <= MAX_CONTACTS:
+                raise ValueError(f"events.{k}.multiplier: about {expected:,.0f} needs per "
+                                 f"replication, more than {MAX_CONTACTS:,}")
+        for name, channel in self.channels.items():
+            expected += channel.backlog
+            if expected > MAX_CONTACTS:
+                raise ValueError(f"channels.{name}.backlog: with the demand, more than "
+                                 f"{MAX_CONTACTS:,} needs per replication")
+        self._check_retweets(expected)
         if d.profile is not None and not math.isclose(len(d.profile) * self.interval, DAY):
             raise ValueError(
                 f"demand.profile: {len(d.profile)} weights of {format_duration(self.interval)} "
                 f"do not cover a day ({DAY / self.interval:g} needed)"
             )
+
+    def _check_retweets(self, needs: float) -> None:
+        """Retweets are drawn for every need up front when there is a public channel."""
+        if not any(c.kind == "public" for c in self.channels.values()):
+            return
+        v = self.visibility
+        decay = math.log(2) / v.half_life
+        per_need = v.retweet_per_hour / HOUR * -math.expm1(-decay * v.retweet_window) / decay
+        if needs * per_need > MAX_CONTACTS:
+            raise ValueError(f"visibility.retweet_per_hour: about {needs * per_need:,.0f} "
+                             f"retweets per replication, more than {MAX_CONTACTS:,}")
 
     def _check_policy(self) -> None:
         try:

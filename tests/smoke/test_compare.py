@@ -18,7 +18,8 @@ from tests.support import BASE, edit, write
 ROOT = Path(__file__).resolve().parents[2]
 ERLANG_C = ROOT / "scenarios" / "erlang-c.toml"
 ERLANG_A = ROOT / "scenarios" / "erlang-a.toml"
-OUTPUTS = {"compare.csv", "metrics.csv", "compare.png", "run.json"}
+OUTPUTS = {"compare.csv", "metrics.csv", "compare.png", "compare_waits.png", "run.json",
+           "report.html"}  # no public channel: no compare_public.png
 COMPARE_COLUMNS = ["channel", "metric", "arm", "mean", "ci_low", "ci_high", "diff", "diff_low",
                    "diff_high", "significant", "replications"]
 METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "ci_high",
@@ -110,8 +111,10 @@ def test_two_files_show_their_differences(tmp_path):
     assert width > 600 and height > 300
 
     lines = result.stdout.splitlines()
-    assert "results in" in lines[-1]  # the last line names the folder, however long
-    assert max(len(line) for line in lines[:-1]) <= 100
+    # the last two lines name the folder and the report, however long
+    assert "results in" in lines[-2]
+    assert lines[-1] == f"report: {out / 'report.html'}"
+    assert max(len(line) for line in lines[:-2]) <= 100
     text = result.stdout
     for word in ("erlang-c", "erlang-a", "wait (s)", "service level (%)", "abandoned (%)",
                  "Δ = arm minus erlang-c", "* = significant", "results in"):

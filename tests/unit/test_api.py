@@ -28,3 +28,27 @@ def test_compare_and_load():
 def test_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError):
         sim.nothing_here  # noqa: B018
+
+
+def test_sweep_takes_a_grid_of_python_values_and_labels_the_rows():
+    # no `out`: the points are stored in a temporary folder
+    result = sim.sweep(SCENARIOS / "erlang-c.toml",
+                       {"pools.phone.agents": range(48, 53, 4), "policy": "fifo"},
+                       replications=2, seed=3)
+    assert result.keys == ["pools.phone.agents", "policy"]
+    assert result.grid == {"pools.phone.agents": [48, 52], "policy": ["fifo"]}
+    assert (result.points, result.skipped, result.point_replications) == (2, 0, (2, 2))
+    assert list(result.table.columns[:2]) == result.keys
+    assert list(dict.fromkeys(result.table["pools.phone.agents"])) == [48, 52]
+    wait = result.table.set_index(["pools.phone.agents", "channel", "metric"])["mean"]
+    assert wait[(48, "phone", "wait_mean")] > wait[(52, "phone", "wait_mean")]
+    plain = sim.run(SCENARIOS / "erlang-c.toml", replications=2, seed=3)  # 50 agents
+    assert wait[(48, "phone", "wait_mean")] > plain.metrics.set_index(
+        ["channel", "metric"])["mean"][("phone", "wait_mean")] > wait[(52, "phone", "wait_mean")]
+
+
+def test_sweep_refuses_a_key_the_scenario_does_not_have():
+    from sim.scenario.load import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"pools\.phone\.agentz: unknown key"):
+        sim.sweep(SCENARIOS / "erlang-c.toml", {"pools.phone.agentz": [40]})

@@ -1,4 +1,5 @@
-"""The run report: PNG plots and a self-contained report.html, written by `write_run`."""
+"""The reports: PNG plots and a self-contained report.html, written by `write_run` and by
+`write_compare`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.report.compare import Cell, main_rows, table_lines, write_compare
+from sim.report.compare_html import _diff
 from sim.report.outputs import write_run
-from tests.support import BASE, write
+from tests.support import BASE, edit, write
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -88,3 +91,60 @@ def test_a_public_channel_gets_its_panel(public):
     assert len(images) == len(PLOTS) + 1
     assert all(image.startswith(PNG) for image in images)
     assert not re.search(r"https?://", html)
+
+
+# ---------------------------------------------------------------- sim compare's report.html
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> tuple[list[Path], Path, object]:
+    """Two arms of the small scenario, 3 and 4 agents, written out."""
+    folder = tmp_path_factory.mktemp("compared")
+    files = [write(folder, BASE, "three.toml"),
+             write(folder, edit("agents = 3", "agents = 4").replace('"mini"', '"mini-4"'),
+                   "four.toml")]
+    comparison = sim.compare(files, replications=2, seed=5)
+    out = folder / "out"
+    return write_compare(comparison, out, workers=1), out, comparison
+
+
+def test_compare_report_is_written_last_and_self_contained(compared):
+    paths, out, _ = compared
+    assert paths[-1] == out / "report.html"
+    assert {p.name for p in paths} == {p.name for p in out.iterdir()}  # no temporary files
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"https?://", html)
+    assert "<script" not in html.lower() and "<link" not in html.lower()
+    assert 'src="' not in DATA_URI.sub("", html)
+
+
+def test_compare_report_embeds_each_plot_written(compared):
+    paths, out, _ = compared
+    html = (out / "report.html").read_text(encoding="utf-8")
+    files = [p.read_bytes() for p in paths if p.suffix == ".png"]
+    assert [p.name for p in paths if p.suffix == ".png"] == ["compare.png", "compare_waits.png"]
+    assert embedded_images(html) == files  # in the same order
+
+
+def test_compare_report_has_the_console_table(compared):
+    _, out, comparison = compared
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for text in ("mini vs mini-4", "three.toml", "four.toml", "Δ = arm minus mini",
+                 "service level (%)", "agents on shift", "&Delta;"):
+        assert text in html, text
+    lines = table_lines(comparison, main_rows(comparison), comparison.labels[1:])
+    assert lines
+    for line in lines:  # every cell of the console's table, in the page's table
+        assert f"<td>{line.label}</td>" in html
+        for cell in line.cells:
+            assert cell.value in html and cell.half in html
+    # the arms differ in more than the policy: one scenario summary per arm
+    assert html.count("<details") == 2
+
+
+def test_a_significant_difference_is_marked_better_or_worse():
+    assert _diff(Cell("+1.5", "0.4", 1)) == \
+        '<td class="num better">+1.5 *<br><span class="half">±0.4</span></td>'
+    assert 'class="num worse">-2 *' in _diff(Cell("-2", "", -1))
+    assert _diff(Cell("+0.1", "0.4", None)) == \
+        '<td class="num">+0.1<br><span class="half">±0.4</span></td>'

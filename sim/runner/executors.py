@@ -1,0 +1,69 @@
+"""Where replications and sweep points run: in this process, in a local process pool, or on
+dask.distributed (a loopback LocalCluster of processes, or a running scheduler).
+
+Which one is chosen never changes a result: the work is split into pure tasks (one
+replication, one point) whose results are put back in order by the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+LOCAL = "local"  # the scheduler name of a LocalCluster started for the run
+CONNECT_TIMEOUT = "10s"
+
+
+class SchedulerError(ConnectionError):
+    """A scheduler address that is malformed or does not answer."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"scheduler {address}: cannot connect: {reason}")
+        self.address, self.reason = address, reason
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
+    """A client of the scheduler at `scheduler` (e.g. tcp://HOST:PORT), or, for None or
+    "local", of a LocalCluster of `workers` single-threaded processes on the loopback
+    interface, closed on exit. SchedulerError if the address is bad or nobody answers."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is None or scheduler == LOCAL:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        try:
+            with Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError, TypeError) as err:
+        raise SchedulerError(scheduler, str(err)) from None
+    with client:
+        yield client
+
+
+@contextmanager
+def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """None (run in this process) for one worker and no scheduler; else an Executor: a pool of
+    `workers` spawned processes, or, with `scheduler` ("local" or an address), dask's."""
+    if scheduler is not None:
+        with dask_client(scheduler, workers) as client:
+            yield client.get_executor(pure=False)
+    elif workers <= 1:
+        yield None
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield pool

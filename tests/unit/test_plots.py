@@ -1,0 +1,153 @@
+"""The plot helpers for notebooks: `RunResult.plot`, `Comparison.plot` and `SweepResult.plot`
+return matplotlib Figures (Agg, no pyplot), the same Figures the reports render to PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import sim
+from sim.report import compare_plots, plots
+from sim.report.figures import png
+from sim.runner.sweep import VALUE_COLUMNS, SweepResult
+from sim.scenario.load import parse_scenario
+from tests.support import edit
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[2]
+TWITTER = [ROOT / "scenarios" / f"twitter-{year}.toml" for year in (2015, 2010)]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def mini(agents: int = 3):
+    import tomllib
+
+    return parse_scenario(tomllib.loads(edit("agents = 3", f"agents = {agents}")))
+
+
+@pytest.fixture(scope="module")
+def run_result():
+    """The small two-channel scenario: no public channel."""
+    return sim.run(mini(), replications=2, seed=5)
+
+
+@pytest.fixture(scope="module")
+def rendered(run_result) -> dict[str, bytes]:
+    return plots.render_plots(run_result)
+
+
+@pytest.fixture(scope="module")
+def public_result():
+    return sim.run(TWITTER[0], replications=1, seed=5)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    """Two arms of the small scenario, 3 and 4 agents: no public channel."""
+    return sim.compare([mini(3), mini(4)], ["three", "four"], replications=2, seed=5)
+
+
+@pytest.fixture(scope="module")
+def public_comparison():
+    return sim.compare(TWITTER, replications=1, seed=5)
+
+
+def titles(fig: Figure) -> list[str]:
+    return [ax.get_title() for ax in fig.axes if ax.get_visible()]
+
+
+# ---------------------------------------------------------------- a run
+
+@pytest.mark.parametrize("kind", ["waits", "service_level", "staffing"])
+def test_run_plot_is_the_figure_the_report_renders(run_result, rendered, kind):
+    fig = run_result.plot(kind)
+    assert isinstance(fig, Figure)
+    assert png(fig) == rendered[f"{kind}.png"]
+
+
+def test_run_plot_defaults_to_waits_one_panel_per_channel(run_result):
+    assert titles(run_result.plot()) == ["phone (realtime)", "email (deferred)"]
+
+
+def test_public_plot_only_with_a_public_channel(run_result, public_result):
+    assert plots.kinds(public_result) == ["waits", "service_level", "staffing", "public"]
+    assert png(public_result.plot("public")).startswith(PNG)
+    with pytest.raises(ValueError, match="no measured public channel"):
+        run_result.plot("public")
+
+
+def test_unknown_plot_names_the_known_ones(run_result):
+    with pytest.raises(ValueError, match="no plot 'wait'; plots: waits, service_level, staffing"):
+        run_result.plot("wait")
+
+
+# ---------------------------------------------------------------- a comparison
+
+def test_comparison_plots_are_the_figures_the_report_renders(comparison):
+    rendered = compare_plots.render_plots(comparison)
+    assert list(rendered) == ["compare.png", "compare_waits.png"]
+    assert png(comparison.plot()) == rendered["compare.png"]
+    assert png(comparison.plot("waits")) == rendered["compare_waits.png"]
+
+
+def test_comparison_waits_panel_per_channel_with_the_target(comparison):
+    fig = comparison.plot("waits")
+    panels = {ax.get_title(): ax for ax in fig.axes if ax.get_visible()}
+    assert {title.split(":")[0] for title in panels} == {"phone", "email"}
+    phone = next(ax for title, ax in panels.items() if title.startswith("phone"))
+    # a bar per arm and wait statistic, and the phone target (20 s) dashed
+    assert len(phone.patches) == 2 * len(phone.get_xticks())
+    dashed = [line for line in phone.get_lines() if line.get_linestyle() == "--"]
+    assert [line.get_ydata()[0] for line in dashed] == [20.0]
+
+
+def test_comparison_bars_are_the_arms_means(comparison):
+    fig = comparison.plot()
+    ax = next(ax for ax in fig.axes if ax.get_title() == "phone: wait (s)")
+    table = comparison.table.set_index(["channel", "metric", "arm"])
+    means = [table.loc[("phone", "wait_mean", arm), "mean"] for arm in comparison.labels]
+    assert [bar.get_height() for bar in ax.patches] == pytest.approx(means)
+
+
+def test_comparison_public_plot_only_with_a_public_channel(comparison, public_comparison):
+    assert compare_plots.kinds(public_comparison) == ["main", "waits", "public"]
+    assert titles(public_comparison.plot("public")) == [
+        "public complaints", "impressions while unanswered", "impressions of the replies"]
+    with pytest.raises(ValueError, match="no arm has a public channel"):
+        comparison.plot("public")
+
+
+# ---------------------------------------------------------------- a sweep
+
+def sweep_result() -> SweepResult:
+    """A sweep of agents 3, 4, 5 by hand: service level 0.5, 0.7, 0.9 with CIs."""
+    rows = [(agents, "all", metric, mean, mean - 0.05, mean + 0.05, 4)
+            for agents, level in zip((3, 4, 5), (0.5, 0.7, 0.9), strict=True)
+            for metric, mean in (("service_level", level), ("wait_mean", 60 / agents))]
+    table = pd.DataFrame(rows, columns=["pools.team.agents", *VALUE_COLUMNS])
+    return SweepResult(keys=["pools.team.agents"], table=table, seed=1, replications=4,
+                       points=3, skipped=0, seconds=1.0)
+
+
+def test_sweep_plot_draws_the_metric_against_the_swept_key():
+    fig = sweep_result().plot()  # service_level by default, in %
+    (ax,) = fig.axes
+    line = ax.containers[0].lines[0]  # the errorbar's data line
+    assert list(line.get_xdata()) == [3, 4, 5]
+    assert list(line.get_ydata()) == pytest.approx([50, 70, 90])
+    assert ax.get_xlabel() == "pools.team.agents"
+    assert "service_level (%)" in ax.get_ylabel()
+
+
+def test_sweep_plot_of_another_metric_and_of_a_missing_one():
+    result = sweep_result()
+    line = result.plot("all", "wait_mean").axes[0].containers[0].lines[0]
+    assert list(line.get_ydata()) == pytest.approx(60 / np.array([3, 4, 5]))
+    with pytest.raises(ValueError, match="all:abandon_rate: not in the sweep's results"):
+        result.plot("all", "abandon_rate")
