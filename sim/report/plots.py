@@ -176,7 +176,7 @@ def plot_staffing(result: RunResult) -> Figure:
         # several pools share an axis: light bands, so the means stay readable
         _line(agents_ax, agents, 1, colour, label=name, low=0, alpha=0.1)
         _line(occupancy_ax, occupancy, 100, colour, label=name, low=0, alpha=0.08)
-        top = max(top, float(np.nanmax(occupancy["mean"], initial=0)) * 100)
+        top = max(top, float(occupancy["mean"].fillna(0).max()) * 100 if len(occupancy) else 0)
     agents_ax.set_title("Agents on shift (mean per interval)", fontsize=10)
     agents_ax.set_ylabel("agents", fontsize=8)
     agents_ax.set_ylim(bottom=0)

@@ -33,7 +33,7 @@ __all__ = ["Channel", "Demand", "Event", "Hours", "Journeys", "Needs", "NextStep
 SHARE_TOLERANCE = 1e-6
 MAX_CHANNELS = 100  # channel codes are int8 in the records
 MAX_CONTACTS = 50_000_000  # per replication: beyond this memory, not patience, runs out
-MAX_INTERVALS = 100_000  # reporting intervals over warm-up and horizon (a year of 5 minutes)
+MAX_INTERVALS = 100_000  # reporting intervals over warm-up and horizon (a year of 15 min: 35,040)
 MAX_DAYS = 3660  # warm-up and horizon: daily patterns are laid out day by day
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.report.atomic import write_text_atomic
 from tests.reliability.helpers import (
     ROOT,
     SCENARIOS,
@@ -156,6 +157,19 @@ def test_a_run_killed_in_its_kth_write_leaves_whole_files(tmp_path, k):
     assert len(left) == 1, left  # the one being written, half full
     assert_only_whole_files(out)
     rerun_cleans_up(out)
+
+
+def test_a_later_write_removes_only_the_temporaries_of_dead_writers(tmp_path):
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    orphan = tmp_path / f".metrics.csv.{gone}.abcd1234.tmp"
+    live = tmp_path / f".metrics.csv.{os.getpid()}.efgh5678.tmp"  # being written right now
+    other = tmp_path / f".intervals.csv.{gone}.ijkl9012.tmp"  # another file's: left for it
+    for path in (orphan, live, other):
+        path.write_text("half")
+    write_text_atomic(tmp_path / "metrics.csv", "a\n1\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["metrics.csv", live.name, other.name])
 
 
 # ---------------------------------------------------------------- sim sweep
