@@ -25,7 +25,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as err:
         raise ScenarioError(f"{path}: cannot read: {err}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (some Windows editors) is fine
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         column = err.start - raw.rfind(b"\n", 0, err.start)

@@ -249,6 +249,12 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path):
     assert refusal(path).startswith(f"{path}: not UTF-8 text: byte 0xe9 at line 1")
 
 
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode("utf-8"))
+    assert load_scenario(path).name == "mini"
+
+
 def test_message_names_the_file_as_given(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path, edit("per_hour = 60", "per_hour = -1"), name="plan.toml")
