@@ -9,7 +9,6 @@ A replication's values depend on its scenario, seed and index alone, not on the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from sim.check.directions import checked
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.metrics import replication_metrics
-from sim.runner.executors import executor
+from sim.runner.executors import executor, run_tasks
 from sim.scenario.schema import Scenario
 
 Job = tuple[Scenario, int, int]  # scenario, seed, replications
@@ -37,26 +36,12 @@ def measure(jobs: Sequence[Job], workers: int = 1,
             on_done: Callable[[int], None] | None = None) -> list[Values]:
     """Per job, each checked metric's value in replications 0..n-1 (NaN where a replication
     has none). `on_done(job)` is called as each replication finishes (for progress)."""
-    tasks = [(k, r) for k, (_, _, n) in enumerate(jobs) for r in range(n)]
-    rows: dict[tuple[int, int], list[Row]] = {}
+    keys = [(k, r) for k, (_, _, n) in enumerate(jobs) for r in range(n)]
+    done = None if on_done is None else (lambda i, _rows: on_done(keys[i][0]))
     with executor(workers) as pool:
-        if pool is None:
-            for k, r in tasks:
-                rows[k, r] = replication_values(jobs[k][0], jobs[k][1], r)
-                if on_done:
-                    on_done(k)
-        else:
-            futures = {pool.submit(replication_values, jobs[k][0], jobs[k][1], r): (k, r)
-                       for k, r in tasks}
-            try:
-                for future in as_completed(futures):
-                    rows[futures[future]] = future.result()
-                    if on_done:
-                        on_done(futures[future][0])
-            except BaseException:  # a failed replication or ^C: drop what has not started
-                for future in futures:
-                    future.cancel()
-                raise
+        found = run_tasks(replication_values,
+                          [(jobs[k][0], jobs[k][1], r) for k, r in keys], pool, done)
+    rows = dict(zip(keys, found, strict=True))
     out = []
     for k, (_, _, n) in enumerate(jobs):
         values: Values = {}

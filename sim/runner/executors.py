@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from distributed import Client
+
+T = TypeVar("T")
 
 LOCAL = "local"  # the scheduler name of a LocalCluster started for the run
 CONNECT_TIMEOUT = "10s"
@@ -67,3 +69,30 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executo
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             yield pool
+
+
+def run_tasks(function: Callable[..., T], tasks: Sequence[tuple[Any, ...]],
+              pool: Executor | None = None,
+              on_done: Callable[[int, T], None] | None = None) -> list[T]:
+    """`function(*task)` for every task, in this process or all at once on `pool`; the results
+    in task order, whatever order they finished in. `on_done(index, result)` is called as each
+    finishes (for progress)."""
+    results: dict[int, T] = {}
+    if pool is None:
+        for index, task in enumerate(tasks):
+            results[index] = function(*task)
+            if on_done:
+                on_done(index, results[index])
+    else:
+        futures = {pool.submit(function, *task): index for index, task in enumerate(tasks)}
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = future.result()
+                if on_done:
+                    on_done(index, results[index])
+        except BaseException:  # a failed task or ^C: drop what has not started
+            for future in futures:
+                future.cancel()
+            raise
+    return [results[index] for index in range(len(tasks))]

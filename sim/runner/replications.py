@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +18,7 @@ import pandas as pd
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.metrics import contacts_table, interval_metrics, needs_table, replication_metrics
+from sim.runner.executors import run_tasks
 from sim.scenario.schema import Scenario
 
 
@@ -55,23 +56,9 @@ def run_batch(scenarios: Sequence[Scenario], replications: range, seed: int,
     """Replications `replications` of every scenario (arm), each arm's in order; in this
     process, or all at once on `pool` (see sim.runner.executors). `on_done(arm, replication)`
     is called as each finishes (for progress)."""
-    tasks = [(k, r) for k in range(len(scenarios)) for r in replications]
-    results: dict[tuple[int, int], Replication] = {}
-    if pool is None:
-        for k, r in tasks:
-            results[k, r] = run_replication(scenarios[k], seed, r)
-            if on_done:
-                on_done(k, results[k, r])
-    else:
-        futures = {pool.submit(run_replication, scenarios[k], seed, r): (k, r) for k, r in tasks}
-        try:
-            for future in as_completed(futures):
-                k, r = futures[future]
-                results[k, r] = future.result()
-                if on_done:
-                    on_done(k, results[k, r])
-        except BaseException:  # a failed replication or ^C: drop what has not started
-            for future in futures:
-                future.cancel()
-            raise
-    return [[results[k, r] for r in replications] for k in range(len(scenarios))]
+    keys = [(k, r) for k in range(len(scenarios)) for r in replications]
+    done = None if on_done is None else (lambda i, rep: on_done(keys[i][0], rep))
+    results = run_tasks(run_replication, [(scenarios[k], seed, r) for k, r in keys], pool,
+                        done)
+    n = len(replications)
+    return [results[k * n:(k + 1) * n] for k in range(len(scenarios))]

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.report.atomic import write_atomic
-from sim.runner.executors import dask_client
+from sim.runner.executors import dask_client, run_tasks
 from sim.runner.grid import apply, label, product
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, Precision, request
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, run, scenario_hash
@@ -203,16 +203,14 @@ def run_points(points: Sequence[Point], out: Path, replications: int = DEFAULT_R
 def _submit(client, points: Sequence[Point], paths: list[Path], todo: list[int],
             replications: int, seed: int, precision: Precision | None,
             on_done: Callable[[int], None] | None) -> None:
-    from distributed import as_completed
+    """Run the points `todo` on the dask `client`, storing each as it finishes."""
 
-    futures = {}
-    for i in todo:
-        future = client.submit(run_point, points[i].scenario, replications, seed, precision,
-                               key=f"sweep-point-{paths[i].stem}-{i}", pure=False)
-        futures[future] = i
-    for future in as_completed(futures):
-        i = futures[future]
-        table = _with_point(future.result(), points[i].values)
-        write_atomic(paths[i], lambda p, t=table: t.to_parquet(p, index=False))
+    def store(k: int, metrics: pd.DataFrame) -> None:
+        i = todo[k]
+        table = _with_point(metrics, points[i].values)
+        write_atomic(paths[i], lambda p: table.to_parquet(p, index=False))
         if on_done:
             on_done(i)
+
+    run_tasks(run_point, [(points[i].scenario, replications, seed, precision) for i in todo],
+              client.get_executor(pure=False), store)

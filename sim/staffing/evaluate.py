@@ -18,6 +18,7 @@ import pandas as pd
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.metrics import interval_metrics, summarize
+from sim.runner.executors import run_tasks
 from sim.scenario.load import parse_scenario
 from sim.scenario.schema import Scenario
 from sim.staffing.cells import Cell, Problem
@@ -59,12 +60,8 @@ class Evaluator:
         """Mean and t-interval of offered and service_level per interval_start, channel and
         metric, over the replications."""
         self.simulations += 1
-        reps = range(self.replications)
-        if self.pool is None:
-            tables = [interval_levels(scenario, self.seed, r) for r in reps]
-        else:
-            futures = [self.pool.submit(interval_levels, scenario, self.seed, r) for r in reps]
-            tables = [f.result() for f in futures]
+        tables = run_tasks(interval_levels, [(scenario, self.seed, r)
+                                             for r in range(self.replications)], self.pool)
         return summarize(pd.concat(tables, ignore_index=True),
                          ["interval_start", "channel", "metric"])
 
