@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from sim import __version__
 from sim.check.directions import RULES, Tolerance, parse_tolerance
 from sim.report.atomic import write_text_atomic
 from sim.runner.run import scenario_hash
-from sim.scenario.load import ScenarioError, load_scenario
+from sim.scenario.base import Strict
+from sim.scenario.load import ScenarioError, error_lines, load_scenario
 from sim.scenario.schema import Scenario
 
 FORMAT = 1
@@ -122,19 +123,12 @@ def _dump(value: Any, depth: int = 0) -> str:
 
 # ---------------------------------------------------------------- reading
 
-_MESSAGES = {"missing": "required key is missing", "extra_forbidden": "unknown key"}
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-
-class _Metric(_Strict):
+class _Metric(Strict):
     mean: float | None
     values: list[float | None]
 
 
-class _File(_Strict):
+class _File(Strict):
     format: Literal[1]
     scenario: str
     scenario_name: str
@@ -144,7 +138,7 @@ class _File(_Strict):
     seed: int = Field(ge=0)
     replications: int = Field(ge=2)
     seeds: str
-    tolerances: dict[str, float | str] = {}
+    tolerances: dict[str, float | str] = Field(default_factory=dict)
     metrics: dict[str, dict[str, _Metric]]
 
 
@@ -161,10 +155,8 @@ def read_baseline(path: Path) -> Baseline:
     try:
         file = _File.model_validate(data)
     except ValidationError as err:
-        lines = {".".join(str(p) for p in e["loc"]): _MESSAGES.get(e["type"], e["msg"])
-                 for e in err.errors(include_url=False)}
-        raise BaselineError("\n".join(f"{path}: {where or 'top level'}: {msg}"
-                                      for where, msg in lines.items())) from None
+        raise BaselineError("\n".join(f"{path}: {line}"
+                                      for line in error_lines(err))) from None
     problems, tolerances = [], {}
     for key, value in file.tolerances.items():
         try:

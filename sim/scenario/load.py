@@ -47,7 +47,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         return Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError("\n".join(f"{source}: {printable(line)}"
-                                     for line in _lines(err))) from None
+                                     for line in error_lines(err))) from None
 
 
 def printable(text: str) -> str:
@@ -56,8 +56,9 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _lines(err: ValidationError) -> list[str]:
-    """One line per problem, the most specific first; union branches folded into one."""
+def error_lines(err: ValidationError) -> list[str]:
+    """One line per problem (`key.path: reason`), the most specific first; union branches
+    folded into one. Shared by every file the project validates (scenarios, baselines)."""
     found: dict[str, str] = {}
     for e in err.errors(include_url=False):
         where = _key_path(e["loc"])
