@@ -19,6 +19,7 @@ from sim.cli.common import (
     progress,
     run_kwargs,
 )
+from sim.report.formats import number
 from sim.runner.executors import SchedulerError
 from sim.runner.precision import PrecisionError
 from sim.runner.run import RunResult, run
@@ -121,11 +122,7 @@ def _cell(row) -> str:
     mean, low, high = row["mean"], row["ci_low"], row["ci_high"]
     if mean != mean:
         return "-"
-    text = _number(mean)
+    text = number(mean)
     if high == high and high != low:
-        text += f"\n[dim]±{_number((high - low) / 2, 2)}[/]"
+        text += f"\n[dim]±{number((high - low) / 2, 2)}[/]"
     return text
-
-
-def _number(x: float, digits: int = 3) -> str:
-    return f"{x:,.0f}" if abs(x) >= 10**digits else f"{x:.{digits}g}"
