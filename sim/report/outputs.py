@@ -25,7 +25,7 @@ def write_run(result: RunResult, out: Path, workers: int,
               scheduler: str | None = None) -> list[Path]:
     """Write every output of `result` into `out`; returns the paths written, report.html
     last."""
-    # imported here: they use sim.report.compare, which imports this module
+    # imported here: matplotlib loads only when files are written, not for run.json helpers
     from sim.report.html import report_html
     from sim.report.plots import render_plots
 
