@@ -31,7 +31,7 @@ from sim.engine.records import (
     Needs,
     Records,
 )
-from sim.model.staffing import staffing_steps
+from sim.model.staffing import duty_steps
 from sim.model.units import DAY
 from sim.policies import Policy, make_policy
 from sim.scenario.schema import Scenario
@@ -169,8 +169,7 @@ class Simulation(Journeys):
                 for t, is_open in _hours_changes(spec.hours, -sc.warmup, sc.horizon):
                     env.call_at(t, self._on_hours, (ch, is_open))
         for pool, spec in zip(self.pools, sc.pools.values(), strict=True):
-            for t, count in staffing_steps(spec.agents, spec.shifts, sc.interval,
-                                           -sc.warmup, sc.horizon):
+            for t, count in duty_steps(spec, sc.interval, -sc.warmup, sc.horizon):
                 env.call_at(t, self._on_staffing, (pool, count))
         env.run_merged(sc.horizon, self.arrival[:self._first_contacts], self._on_arrival)
         return self._records()

@@ -29,8 +29,8 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
 
     Contacts are counted in the interval of their arrival (a contact that
     arrives at 10:29 and is answered at 10:31 belongs to 10:00-10:30). Pools
-    ('pool:<name>', 'pool:all') report mean agents on shift and occupancy
-    per bin. Empty bins give NaN ratios, not errors. Public channels (and
+    ('pool:<name>', 'pool:all') report mean agents scheduled and occupancy
+    (busy over on-duty time) per bin. Empty bins give NaN ratios, not errors. Public channels (and
     'all' when there is one) add `unanswered_impressions` of the contacts
     arriving in the bin and `public_outstanding`, the time-average number of
     public complaints not yet replied to during the bin (see
@@ -56,12 +56,11 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
             values = overall[m] if name == "all" else per_channel[m].reshape(n_bins, -1)[:, k]
             series.append((name, m, values))
 
-    busy, staffed = pool_seconds(records, scenario, edges)
-    busy = np.vstack((busy, busy.sum(axis=0)))
-    staffed = np.vstack((staffed, staffed.sum(axis=0)))
+    busy, duty, paid = (np.vstack((a, a.sum(axis=0))) for a in
+                        pool_seconds(records, scenario, edges))
     for p, name in enumerate([*records.pools, "all"]):
-        series.append((f"pool:{name}", "agents", staffed[p] / widths))
-        series.append((f"pool:{name}", "occupancy", ratio(busy[p], staffed[p])))
+        series.append((f"pool:{name}", "agents", paid[p] / widths))
+        series.append((f"pool:{name}", "occupancy", ratio(busy[p], duty[p])))
 
     table = pd.DataFrame({
         "interval_start": np.tile(edges[:-1], len(series)),

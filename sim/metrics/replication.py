@@ -65,11 +65,11 @@ def _wait_quantiles(o: Outcomes, n_channels: int) -> tuple[np.ndarray, np.ndarra
 
 def _pool_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
     horizon = records.horizon
-    busy, staffed = pool_seconds(records, scenario, np.array([0.0, horizon]))
-    busy, staffed = busy[:, 0], staffed[:, 0]
-    cost = staffed / HOUR * cost_per_hour(records, scenario)
-    busy, staffed, cost = (np.append(a, a.sum()) for a in (busy, staffed, cost))
-    values = {"occupancy": ratio(busy, staffed), "agents": staffed / horizon, "cost": cost}
+    busy, duty, paid = (a[:, 0] for a in pool_seconds(records, scenario,
+                                                      np.array([0.0, horizon])))
+    cost = paid / HOUR * cost_per_hour(records, scenario)
+    busy, duty, paid, cost = (np.append(a, a.sum()) for a in (busy, duty, paid, cost))
+    values = {"occupancy": ratio(busy, duty), "agents": paid / horizon, "cost": cost}
     names = [f"pool:{name}" for name in (*records.pools, "all")]
     rows = [(name, m, float(values[m][k])) for k, name in enumerate(names) for m in POOL_METRICS]
     return pd.DataFrame(rows, columns=["channel", "metric", "value"])

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.model.distributions import Distribution
-from sim.model.fields import Duration, Share
+from sim.model.fields import Duration, PositiveDuration, Share
 from sim.model.units import DAY
 from sim.scenario.base import Count, Strict
 
@@ -20,6 +20,14 @@ class Target(Strict):
 
     within: Duration
     share: Annotated[float, Field(gt=0, le=1)] = 0.8
+
+
+class Caps(Strict):
+    """Upper limits a planner sets per channel, beside the service level: the share of
+    contacts that abandon, and the mean wait of answered ones (ASA). Named as the metrics."""
+
+    abandon_rate: Share | None = None
+    wait_mean: PositiveDuration | None = None
 
 
 class Hours(Strict):
@@ -69,6 +77,7 @@ class Channel(Strict):
     handle_time: Distribution  # per exchange when `messages` is set
     patience: Distribution | None = None  # realtime: abandons; deferred/public: feels late
     target: Target | None = None
+    caps: Caps | None = None  # limits `sim staff` meets besides the target
     concurrency: Annotated[int, Field(ge=1)] = 1  # sessions an agent holds at once (chat)
     concurrency_slowdown: Annotated[float, Field(ge=0)] = 0.0  # each extra session slows all
     hours: Hours | None = None  # absent: open around the clock

@@ -7,17 +7,41 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from sim.model.fields import Duration, PositiveDuration
-from sim.model.units import DAY
+from sim.model.units import DAY, format_duration
 from sim.scenario.base import Strict
+from sim.scenario.roster import Roster
 
 MAX_AGENTS = 100_000  # on one count: each agent is an object in the run
 Agents = Annotated[int, Field(ge=0, le=MAX_AGENTS)]
+
+
+class Break(Strict):
+    """A break `at` a time after the shift start: the agent takes no new contact then, and
+    finishes the one in hand first."""
+
+    at: Duration
+    length: PositiveDuration
 
 
 class Shift(Strict):
     start: Duration  # time of day
     length: PositiveDuration
     count: Agents
+    breaks: list[Break] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> Shift:
+        end = 0.0
+        for k, b in enumerate(self.breaks):
+            if b.at + b.length > self.length + 1e-9:
+                raise ValueError(f"breaks.{k}: ends at {format_duration(b.at + b.length)} "
+                                 f"after the start, past the shift's "
+                                 f"{format_duration(self.length)}")
+            if b.at < end - 1e-9:
+                raise ValueError(f"breaks.{k}: starts before the previous break ends (list "
+                                 "a shift's breaks in order, without overlaps)")
+            end = b.at + b.length
+        return self
 
     @field_validator("start")
     @classmethod
@@ -34,14 +58,24 @@ class Shift(Strict):
         return v
 
 
+class PoolCaps(Strict):
+    """Upper limits `sim staff` meets per pool: `occupancy`, the busy share of time on duty."""
+
+    occupancy: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
 class Pool(Strict):
     """Agents with the same skills and schedule: `agents` (a number, or one per interval) or
-    `shifts`."""
+    `shifts`, all scheduled agents: `shrinkage` is the share of their time not available for
+    contacts. `roster` lists the shifts `sim staff` may choose from; `caps` its limits."""
 
     skills: Annotated[list[str], Field(min_length=1)]
     agents: Agents | Annotated[list[Agents], Field(min_length=1)] | None = None
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = None
     cost_per_hour: Annotated[float, Field(ge=0)] = 0.0
+    shrinkage: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    caps: PoolCaps | None = None
+    roster: Roster | None = None
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Pool:

@@ -1,22 +1,32 @@
-"""The search for the fewest agents that meet every judged target. Pure: the simulation comes in
-as `missed(plan)`, the judged cells a plan misses.
+"""The search for the fewest agents that meet every judged goal. Pure: the simulation comes in
+as `judge(plan)`, a `Verdict` on each judged cell.
+
+A plan cell changes only on evidence. The theory-based start (Erlang C on a stationary
+piece) stands unless the simulation shows, beyond its sampling error, that it is wrong: an
+agent is added where a goal is significantly missed (the cell's 95% CI lies on the wrong
+side of it), and removed only where every goal of that interval is still significantly met
+without it. A cell whose value is within sampling error of its goal keeps what it has: so on
+a stationary piece the plan stays Erlang C's c unless the simulation disagrees with theory
+beyond its CI, and noise can move it by one agent (a false alarm at 2.5%), not more.
 
 Each plan cell (pool, interval) has a step, 1 at first.
-1. Add: while some cell misses, add agents where the misses want them (`Problem.needs`): one
-   per missed cell, and twice the last step where the same plan cell was short last time too
-   (a long shortfall, e.g. a morning backlog, closes in a few iterations, not one by one).
+1. Add: while some cell is significantly missed, add agents where the misses want them
+   (`Problem.needs`): one per missed cell, and twice the last step where the same plan cell
+   was short last time too (a long shortfall, e.g. a morning backlog, closes in a few
+   iterations, not one by one).
 2. Remove: take its step off every plan cell not yet known to be needed, on every other
    interval (even ones, then odd ones, so that one interval's miss rarely has two suspects).
-   Cells a miss can be blamed on (`Problem.blame`: the serving pools, near the missed
+   A trial fails on a cell it makes significantly missed, on one it makes unsure (it was
+   significantly met before), and on an unsure cell in the interval of a removal. The plan
+   cells such a failure can be blamed on (`Problem.blame`: the serving pools, near the
    interval; failing that, anywhere; failing that, the whole batch) get their agents back and
    try half the step next time; at a step of 1 they are frozen. The rest is tried again,
-   until the trial meets every target: then it is kept, and those cells try twice the step
-   next time. A removal is kept only when the whole plan is seen to meet every target.
+   until a trial does not fail: then it is kept, and those cells try twice the step next time.
 3. Stop when every plan cell is frozen or at zero, or after `max_iterations` plans.
 
-With common random numbers `missed` is a deterministic function of the plan, so the result
-meets every target in the simulation and no plan cell of it can lose one agent (in its batch)
-without a miss; it is a local optimum, not a proven global one.
+With common random numbers the verdict is a deterministic function of the plan, so the result
+has no significantly missed cell on its replications and no plan cell of it can lose one agent
+(in its batch) without failing; it is a local optimum, not a proven global one.
 """
 
 from __future__ import annotations
@@ -28,14 +38,24 @@ import numpy as np
 
 from sim.staffing.cells import Cell, Problem
 
-Missed = Callable[[np.ndarray], frozenset[Cell]]
+
+@dataclass(frozen=True)
+class Verdict:
+    """Judged cells significantly missing a goal (`missed`), and those not significantly
+    meeting every goal (`unsure`, which includes the missed)."""
+
+    missed: frozenset[Cell]
+    unsure: frozenset[Cell]
+
+
+Judge = Callable[[np.ndarray], Verdict]
 OnIteration = Callable[[int, np.ndarray, frozenset[Cell]], None]  # (iteration, plan, missed)
 
 
 @dataclass(frozen=True)
 class Search:
-    """The best plan found: `met` when it meets every target (else the last plan tried, with
-    the cells it misses); `iterations`: plans judged."""
+    """The best plan found: `met` when no cell is significantly missed (else the last plan
+    tried, with the cells it misses); `iterations`: plans judged."""
 
     plan: np.ndarray
     met: bool
@@ -43,41 +63,42 @@ class Search:
     iterations: int
 
 
-class _Judge:
-    """`missed`, counting the plans judged and reporting each to `on_iteration`."""
+class _Counted:
+    """`judge`, counting the plans judged and reporting each to `on_iteration`."""
 
-    def __init__(self, missed: Missed, on_iteration: OnIteration | None) -> None:
-        self.missed, self.on_iteration, self.count = missed, on_iteration, 0
+    def __init__(self, judge: Judge, on_iteration: OnIteration | None) -> None:
+        self.judge, self.on_iteration, self.count = judge, on_iteration, 0
 
-    def __call__(self, plan: np.ndarray) -> frozenset[Cell]:
+    def __call__(self, plan: np.ndarray) -> Verdict:
         self.count += 1
-        result = self.missed(plan)
+        result = self.judge(plan)
         if self.on_iteration:
-            self.on_iteration(self.count, plan, result)
+            self.on_iteration(self.count, plan, result.missed)
         return result
 
 
-def search(problem: Problem, start: np.ndarray, missed: Missed, max_iterations: int,
+def search(problem: Problem, start: np.ndarray, judge: Judge, max_iterations: int,
            on_iteration: OnIteration | None = None) -> Search:
-    """Add agents until every target is met, then remove what is not needed (module doc)."""
-    judge = _Judge(missed, on_iteration)
+    """Add agents until no goal is significantly missed, then remove what is not needed
+    (module doc)."""
+    counted = _Counted(judge, on_iteration)
     plan = np.maximum(np.asarray(start, dtype=np.int64), 0)
     step = np.zeros_like(plan)
-    misses = judge(plan)
-    while misses:
-        if judge.count >= max_iterations:
-            return Search(plan, False, misses, judge.count)
-        wanted = problem.needs(misses)
+    verdict = counted(plan)
+    while verdict.missed:
+        if counted.count >= max_iterations:
+            return Search(plan, False, verdict.missed, counted.count)
+        wanted = problem.needs(verdict.missed)
         step = np.where(wanted > 0, np.maximum(wanted, 2 * step), 0)
         plan = plan + step
-        misses = judge(plan)
-    best = _remove(problem, plan, judge, max_iterations)
-    return Search(best, True, frozenset(), judge.count)
+        verdict = counted(plan)
+    best = _remove(problem, plan, verdict, counted, max_iterations)
+    return Search(best, True, frozenset(), counted.count)
 
 
-def _remove(problem: Problem, best: np.ndarray, judge: _Judge, max_iterations: int,
-            ) -> np.ndarray:
-    """Phase 2 from `best`, a plan known to meet every target; returns the cheapest seen."""
+def _remove(problem: Problem, best: np.ndarray, verdict: Verdict, judge: _Counted,
+            max_iterations: int) -> np.ndarray:
+    """Phase 2 from `best` (with `verdict`: nothing missed); returns the cheapest seen."""
     step = np.ones_like(best)
     frozen = np.zeros(best.shape, dtype=bool)
     parity = (np.arange(problem.intervals) % 2)[np.newaxis, :]
@@ -92,20 +113,30 @@ def _remove(problem: Problem, best: np.ndarray, judge: _Judge, max_iterations: i
         cut = np.where(batch, np.minimum(step, best), 0)
         trial = best - cut
         while judge.count < max_iterations:
-            misses = judge(trial)
-            if not misses:
-                best = trial
+            found = judge(trial)
+            failing = _failing(problem, found, verdict, batch)
+            if not failing:
+                best, verdict = trial, found
                 step = np.where(batch, 2 * step, step)
                 break
-            blamed = problem.blame(misses) & batch
+            blamed = problem.blame(failing) & batch
             if not blamed.any():  # nothing near explains it: the serving pools' removals
-                blamed = problem.blame(misses, near=False) & batch
+                blamed = problem.blame(failing, near=False) & batch
             if not blamed.any():  # nothing at all: give all of the batch back
                 blamed = batch
             frozen |= blamed & (cut <= 1)
             step = np.where(blamed, np.maximum(cut // 2, 1), step)
             trial = trial + np.where(blamed, cut, 0)
             batch = batch & ~blamed
-            if not batch.any():  # back at `best`, already known to meet every target
+            if not batch.any():  # back at `best`, already judged
                 break
     return best
+
+
+def _failing(problem: Problem, trial: Verdict, before: Verdict,
+             batch: np.ndarray) -> frozenset[Cell]:
+    """Why a removal trial fails: cells it makes missed or unsure, and unsure cells in the
+    interval of a removal (module doc)."""
+    removed_in = {(key, i) for key, i in trial.unsure
+                  if any(batch[row, i] for row in problem.serving[key])}
+    return trial.missed | (trial.unsure - before.unsure) | frozenset(removed_in)

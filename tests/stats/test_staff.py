@@ -1,13 +1,13 @@
-"""`sim staff` against theory and in a confirming run.
+"""`sim staff` against theory, and in confirming runs.
 
-On one stationary phone queue without abandonment (M/M/c, where Erlang C is exact) the plan
-must be Erlang C's staffing c within one agent in every interval. One, not zero: the plan asks
-the lower end of each interval's 95% CI to reach the target, so it takes c + 1 where c's level
-is within that interval of it. The loads are ones where c meets the 80% target by a few points
-(83.4% at 6 Erlangs, 84.6% at 45), the intervals long (6 h) and the replications many (30),
-so that c - 1 (68.1%, 79.3%) and c + 2 (a miss at c + 1: 91.9%, 88.7%) are each several
-standard errors away: either would mean the simulation disagrees with Erlang C. (Where c's
-level sits on the target, c + 1 is the usual answer and noise can make it c + 2.)
+On a stationary phone queue without abandonment (M/M/c, where Erlang C is exact in every
+interval), the warm start must be Erlang C's staffing c exactly and the plan c within one
+agent, whatever the load, the interval and the goals. Within one, not exactly: a cell is met
+when its pooled service level over the replications reaches the target, and where c's level
+is within sampling error of the target (80.7% at 200 Erlangs), c - 1 or c + 1 is as right an
+answer as the simulation can give. Two agents off would need an error of one agent's whole
+effect, which the replication count rules out (`sim.staffing.sample`). The cases span 2 to 200
+Erlangs, 15-minute to 1-hour intervals and three kinds of goal.
 """
 
 from __future__ import annotations
@@ -18,65 +18,97 @@ import numpy as np
 import pytest
 
 import sim
+from sim.model.staffing import scheduled_for
 from sim.model.units import HOUR
-from sim.staffing.cells import build_problem
-from sim.staffing.evaluate import Evaluator
-from sim.staffing.search import search
-from sim.theory.erlang import sqrt_staffing
-from tests.stats.factory import phone_scenario
+from sim.scenario.load import parse_scenario
+from sim.theory.erlang import mmc_mean_wait, sqrt_staffing
 
 BASELINE = Path(__file__).parents[2] / "scenarios" / "baseline-2015.toml"
-HANDLE, WITHIN, SHARE = 360.0, 20.0, 0.8
-REPLICATIONS = 30
 
 
-def stationary(per_hour: float):
-    return phone_scenario(agents=1, per_hour=per_hour, handle=HANDLE, horizon=12 * HOUR,
-                          warmup=HOUR, within=WITHIN).model_copy(update={"interval": 6 * HOUR})
+def stationary(per_hour: float, handle: float, share: float, within: float, interval: float,
+               wait_cap: float | None = None, shrinkage: float = 0.0, horizon: float = 6 * HOUR):
+    phone = {"kind": "realtime", "handle_time": {"dist": "exponential", "mean": handle},
+             "target": {"within": within, "share": share}}
+    if wait_cap is not None:
+        phone["caps"] = {"wait_mean": wait_cap}
+    return parse_scenario({
+        "name": "stationary", "horizon": horizon, "warmup": 3 * HOUR, "interval": interval,
+        "demand": {"per_hour": per_hour}, "choice": {"default": {"phone": 1.0}},
+        "channels": {"phone": phone},
+        "pools": {"phone": {"skills": ["phone"], "agents": 1, "shrinkage": shrinkage,
+                            "cost_per_hour": 30.0}},
+    })
 
 
-def erlang_c(per_hour: float) -> int:
-    return sqrt_staffing(per_hour / HOUR, HANDLE, SHARE, WITHIN)
+def erlang_c(per_hour, handle, share, within, wait_cap=None) -> int:
+    rate = per_hour / HOUR
+    c = sqrt_staffing(rate, handle, share, within)
+    while wait_cap is not None and mmc_mean_wait(c, rate, handle) > wait_cap:
+        c += 1
+    return c
 
 
-@pytest.mark.parametrize("per_hour", [60, 450], ids=["6-erlangs", "45-erlangs"])
-def test_the_plan_is_erlang_c_staffing_within_one_agent(per_hour):
-    c = erlang_c(per_hour)
-    assert c == {60: 9, 450: 52}[per_hour]
-    result = sim.staff(stationary(per_hour), replications=REPLICATIONS, seed=11)
+CASES = {  # per_hour, handle (s), share, within (s), interval (s)
+    "25-erlangs-1h": (300, 300, 0.8, 20, HOUR),
+    "40-erlangs-30min-90/15": (600, 240, 0.9, 15, HOUR / 2),
+    "2-erlangs-15min": (24, 300, 0.8, 20, HOUR / 4),
+}
+SLOW_CASES = {
+    "200-erlangs-15min": (2400, 300, 0.8, 20, HOUR / 4),
+    "200-erlangs-1h-c-1-on-target": (1200, 600, 0.8, 20, HOUR),
+    "6-erlangs-30min-95/30": (72, 300, 0.95, 30, HOUR / 2),
+}
+
+
+def check_erlang_c(case, wait_cap=None, shrinkage=0.0, seed=11):
+    c = erlang_c(*case[:4], wait_cap=wait_cap)
+    result = sim.staff(stationary(*case, wait_cap=wait_cap, shrinkage=shrinkage), seed=seed,
+                       workers=2)
+    plan = result.plan
     assert result.met
-    assert (result.plan.warm_start == c).all()  # the warm start is Erlang C itself
-    assert np.abs(result.plan.agents - c).max() <= 1, result.plan
+    assert (plan.warm_start == c).all(), (c, plan.warm_start.tolist())
+    assert np.abs(plan.required - c).max() <= 1, (c, plan.required.tolist())
+    assert result.confirmation.met, result.confirmation.goals
+    return result, c
 
 
-def test_the_search_reaches_erlang_c_from_far_below_and_far_above():
-    """From a start 4 agents short (unstable: the add phase) and 4 too many (the remove phase),
-    the simulation alone brings the plan to Erlang C within one agent."""
-    per_hour = 60
-    scenario, c = stationary(per_hour), erlang_c(per_hour)
-    problem = build_problem(scenario)
-    evaluator = Evaluator(scenario, problem, REPLICATIONS, seed=12)
-    for start in (c - 4, c + 4):
-        found = search(problem, np.full((1, problem.intervals), start), evaluator.missed,
-                       max_iterations=60)
-        assert found.met
-        assert np.abs(found.plan - c).max() <= 1, (start, found.plan)
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES)
+def test_the_plan_is_erlang_c_within_one_agent_and_the_warm_start_exactly(case):
+    check_erlang_c(case)
 
 
-def test_the_baseline_plan_meets_every_target_in_a_confirming_run():
-    """Planned on one seed, run with another (and more replications): no judged (channel,
-    interval) is significantly below its target (the confirming run's 95% CI reaches it), and
-    each channel meets its target on average over its judged intervals."""
-    result = sim.staff(BASELINE, replications=10, seed=3)
-    assert result.met
-    confirm = sim.run(result.staffed, replications=20, seed=1003).intervals
-    levels = confirm[confirm.metric == "service_level"].set_index(["channel",
-                                                                   "interval_start"])
-    judged = result.levels[result.levels.judged]
-    assert len(judged) == 169
-    rows = levels.loc[list(zip(judged.channel, judged.interval_start, strict=True))]
-    target = judged.target.to_numpy()
-    below = rows[rows.ci_high.to_numpy() < target]
-    assert below.empty, below
-    means = rows.assign(target=target).groupby(level="channel")[["mean", "target"]].mean()
-    assert (means["mean"] >= means["target"]).all(), means
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SLOW_CASES.values(), ids=SLOW_CASES)
+def test_the_plan_is_erlang_c_within_one_agent_on_large_and_tight_cases(case):
+    check_erlang_c(case)
+
+
+def test_two_goals_a_service_level_and_a_mean_wait_cap_take_the_stricter():
+    case = (300, 300, 0.8, 20, HOUR / 2)
+    assert erlang_c(*case[:4], wait_cap=6.0) > erlang_c(*case[:4])  # the cap binds
+    check_erlang_c(case, wait_cap=6.0)
+
+
+def test_shrinkage_schedules_the_requirement_over_one_minus_shrinkage():
+    result, c = check_erlang_c(CASES["25-erlangs-1h"], shrinkage=0.2)
+    plan = result.plan
+    assert (plan.agents == [scheduled_for(int(r), 0.2) for r in plan.required]).all()
+    assert (plan.on_duty == plan.required).all()
+    assert plan.agents.min() >= np.ceil((c - 1) / 0.8)  # about the requirement / 0.8
+    pools = result.pools()
+    assert pools.agent_hours[0] == pytest.approx(plan.agents.sum() * 1.0)  # 1 h intervals
+
+
+@pytest.mark.slow
+def test_the_baseline_plan_meets_every_goal_in_a_confirming_run():
+    """Planned on one set of replications, confirmed on as many others, and run again with
+    `sim run` on another seed: every realtime channel meets its target over the day (a
+    deferred one's evening work is answered after the horizon of a plain run)."""
+    result = sim.staff(BASELINE, seed=3, workers=2)
+    assert result.met and result.confirmation.met, result.confirmation.goals
+    again = sim.run(result.staffed, replications=20, seed=1003).metrics
+    levels = again[again.metric == "service_level"].set_index("channel")["mean"]
+    for name, channel in result.scenario.channels.items():
+        if channel.target is not None and channel.kind == "realtime":
+            assert levels[name] >= channel.target.share - 0.01, (name, levels[name])

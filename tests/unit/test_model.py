@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.arrivals import arrival_times, rate_steps
-from sim.model.staffing import staffed_seconds, staffing_steps
+from sim.model.staffing import paid_steps, staffed_seconds
 from sim.model.units import DAY, HOUR, MINUTE, format_duration, parse_duration
-from sim.scenario.schema import Hours, Shift
+from sim.scenario.schema import Hours, Pool, Shift
 
 # ---- durations --------------------------------------------------------------------------
 
@@ -196,6 +196,12 @@ def test_profile_with_a_closed_night_gets_no_night_arrivals():
 
 
 # ---- staffing ---------------------------------------------------------------------------
+
+
+def staffing_steps(agents, shifts, interval: float, start: float, end: float):
+    """The scheduled agents of a pool given these `agents` or `shifts`."""
+    pool = Pool.model_construct(skills=["x"], agents=agents, shifts=shifts, shrinkage=0.0)
+    return paid_steps(pool, interval, start, end)
 
 
 def level(steps: list[tuple[float, int]], t: np.ndarray) -> np.ndarray:

@@ -8,7 +8,6 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,10 +16,11 @@ from sim.model.units import HOUR
 from sim.report.toml import dumps
 from sim.scenario.channels import Hours
 from sim.scenario.load import load_scenario, parse_scenario
-from sim.staffing.cells import Problem, StaffingError, build_problem, open_seconds
-from sim.staffing.evaluate import missed_cells, with_plan
-from sim.staffing.search import search
-from sim.staffing.staff import _staffed_data
+from sim.staffing.cells import Goal, Problem, StaffingError, build_problem, open_seconds
+from sim.staffing.evaluate import COUNTS, Sample, pooled, verdict_of
+from sim.staffing.load import first_contacts
+from sim.staffing.search import Verdict, search
+from sim.staffing.staff import _staffed_data, clock_columns
 from sim.staffing.warm import warm_start, work_per_contact
 from sim.theory.erlang import sqrt_staffing
 from tests.support import edit
@@ -55,14 +55,16 @@ def test_open_seconds_counts_overlap_with_opening_hours():
     assert open_seconds(office, 5.0, 5.0) == 0
 
 
-def test_baseline_cells_leave_out_closed_hours_and_replies_past_the_horizon():
+def test_baseline_cells_leave_out_closed_hours_but_judge_replies_past_the_horizon():
     problem = build_problem(load_scenario(BASELINE))
     judged = {c: [i for ch, i in problem.cells if ch == c] for c in ("phone", "chat", "email",
                                                                       "twitter")}
     assert judged["phone"] == judged["chat"] == list(range(48))
-    # email (12 h, open 8-20): an arrival up to 19:59 can still be picked up before 20:00;
-    # later ones only the next morning, after the horizon
-    assert judged["email"] == list(range(40))
+    # email (12 h, open 8-20, 8 min per reply): an evening arrival is answered the next
+    # morning, which every plan is simulated far enough to see (12 h past the horizon); one
+    # at 20:00 cannot be, by 07:52
+    assert judged["email"] == [i for i in range(48) if i != 40]
+    assert problem.extension == 12 * HOUR
     # twitter (1 h, open 7-23, 4 min replies): from 06:30 (replied after 07:00 within the hour)
     # to the 22:30 interval
     assert judged["twitter"] == list(range(13, 46))
@@ -130,7 +132,7 @@ def test_warm_start_is_erlang_c_for_phone_and_sessions_for_chat():
     scenario = load_scenario(BASELINE)
     problem = build_problem(scenario)
     counts = np.linspace(10, 400, problem.intervals)
-    plan = warm_start(scenario, problem, {"phone": counts, "chat": counts / 10})
+    plan = warm_start(problem, {"phone": counts, "chat": counts / 10})
     rate = counts / 1800
     assert plan[0].tolist() == [sqrt_staffing(r, 360, 0.8, 20) for r in rate]
     chat = scenario.channels["chat"]
@@ -144,7 +146,7 @@ def test_warm_start_of_deferred_work_spreads_closed_hours_over_open_ones():
     scenario = load_scenario(BASELINE)
     problem = build_problem(scenario)
     email = np.full(problem.intervals, 45.0)  # 45 emails of 8 min each half-hour: 12 Erlangs
-    plan = warm_start(scenario, problem, {"email": email})
+    plan = warm_start(problem, {"email": email})
     # 12 Erlangs all day, done in the 12 open hours: 24 agents from 08:00 to 20:00
     assert plan[2].tolist() == [0] * 16 + [24] * 24 + [0] * 8
 
@@ -153,9 +155,11 @@ def test_warm_start_of_deferred_work_spreads_closed_hours_over_open_ones():
 
 def line_problem(intervals: int) -> Problem:
     """One pool, one realtime channel "c" judged in every interval."""
-    return Problem(pools=("p",), edges=np.arange(intervals + 1) * 1800.0,
-                   cells=tuple(("c", i) for i in range(intervals)), cheapest={"c": 0},
-                   serving={"c": (0,)}, next_open={"c": np.arange(intervals)}, reach={"c": 0})
+    goal = Goal("c", "service_level", 0.8, True)
+    return Problem(scenario=None, pools=("p",), edges=np.arange(intervals + 1) * 1800.0,
+                   goals=(goal,), judged={goal: np.ones(intervals, dtype=bool)},
+                   cheapest={"c": 0}, serving={"c": (0,)}, next_open={"c": np.arange(intervals)},
+                   reach={"c": 0}, extension=1800.0)
 
 
 def threshold(need: np.ndarray, carry: bool = False):
@@ -163,12 +167,13 @@ def threshold(need: np.ndarray, carry: bool = False):
     only if the interval before is at most one agent short (its queue spills over)."""
     calls = []
 
-    def missed(plan: np.ndarray) -> frozenset:
+    def missed(plan: np.ndarray) -> Verdict:
         calls.append(plan.copy())
         short = plan[0] < need
         if carry:
             short |= np.roll(plan[0] < need - 1, 1)
-        return frozenset(("c", int(i)) for i in np.flatnonzero(short))
+        cells = frozenset(("c", int(i)) for i in np.flatnonzero(short))
+        return Verdict(cells, cells)  # no noise: nothing is unsure
 
     return missed, calls
 
@@ -196,7 +201,7 @@ def test_a_long_shortfall_closes_in_few_iterations():
 
 def test_search_stops_at_the_cap_and_says_what_is_missed():
     def never(plan):
-        return frozenset({("c", 1)})
+        return Verdict(frozenset({("c", 1)}), frozenset({("c", 1)}))
 
     seen = []
     result = search(line_problem(3), np.zeros((1, 3)), never, max_iterations=5,
@@ -205,15 +210,66 @@ def test_search_stops_at_the_cap_and_says_what_is_missed():
     assert result.iterations == 5 and seen == [1, 2, 3, 4, 5]
 
 
-def test_a_cell_is_met_by_the_lower_end_of_its_interval():
-    problem = line_problem(4)
-    table = pd.DataFrame({
-        "interval_start": problem.edges[:-1], "channel": "c", "metric": "service_level",
-        "mean": [0.85, 0.85, 0.7, np.nan], "ci_low": [0.81, 0.79, np.nan, np.nan],
-        "ci_high": [0.9, 0.9, np.nan, np.nan], "replications": [10, 10, 1, 0]})
-    # 0: low end above; 1: mean above but low end below; 2: one replication, mean below;
-    # 3: nobody came, met
-    assert missed_cells(table, problem, {"c": 0.8}) == {("c", 1), ("c", 2)}
+def small_problem(bins: int = 4) -> Problem:
+    return build_problem(parse_scenario(tomllib.loads(
+        edit('horizon = "2h"', f'horizon = {bins * 1800}'))))
+
+
+def sample_of(judged: list, met: list, bins: int = 4) -> Sample:
+    """Per-replication counts with the phone channel's judged and met contacts given."""
+    r = len(judged)
+    counts = np.zeros((r, len(COUNTS), 2, bins))
+    counts[:, COUNTS.index("judged"), 0] = judged
+    counts[:, COUNTS.index("met"), 0] = met
+    counts[:, COUNTS.index("offered"), 0] = judged
+    return Sample(counts, np.zeros((r, 2, 1, bins)))
+
+
+def test_a_cell_is_judged_by_its_pooled_value_and_interval():
+    problem = small_problem()
+    # bin 0: 85% in every replication (met); 1: 79% pooled, with a wide interval (unsure);
+    # 2: 40% (missed); 3: nobody came (met)
+    sample = sample_of(judged=[[20, 50, 10, 0], [20, 50, 10, 0], [60, 100, 30, 0]],
+                       met=[[17, 50, 3, 0], [17, 30, 5, 0], [51, 78, 12, 0]])
+    value, half = pooled(*sample.totals(problem.goals[0], problem))
+    assert value[:3] == pytest.approx([0.85, 158 / 200, 0.4])
+    assert np.isnan(value[3]) and half[0] == 0 and (half[1:3] > 0).all()  # bin 0: no spread
+    verdict = verdict_of(sample, problem)
+    assert verdict.missed == {("phone", 2)}
+    assert verdict.unsure == {("phone", 1), ("phone", 2)}
+
+
+def test_pooled_ratio_and_its_interval_agree_with_a_direct_computation():
+    rng = np.random.default_rng(1)
+    den = rng.integers(50, 150, size=(40, 1)).astype(float)
+    num = rng.binomial(den.astype(int), 0.7).astype(float)
+    value, half = pooled(num, den)
+    ratio = num.sum() / den.sum()
+    residual = num[:, 0] - ratio * den[:, 0]
+    se = residual.std(ddof=1) / den.mean() / np.sqrt(40)
+    assert value[0] == pytest.approx(ratio)
+    assert half[0] == pytest.approx(2.0227 * se, rel=1e-3)  # t(0.975, 39)
+
+
+def test_expected_first_contacts_follow_demand_choice_and_self_service():
+    scenario = load_scenario(BASELINE)
+    problem = build_problem(scenario)
+    expected = first_contacts(scenario, problem.edges)
+    total = sum(v.sum() for v in expected.values())
+    # the day's needs, less those a FAQ resolves; every need's first contact on one channel
+    self_service = scenario.needs.by_region("self_service", next(iter(scenario.needs.regions)))
+    assert total == pytest.approx(scenario.demand.daily * (1 - self_service), rel=1e-9)
+    from sim.engine.population import draw_population
+    from sim.engine.streams import replication_seed
+
+    counts = {name: 0 for name in scenario.channels}
+    for r in range(20):
+        population = draw_population(scenario, replication_seed(7, r))
+        inside = (population.arrival >= 0) & (population.channel >= 0)
+        for k, name in enumerate(scenario.channels):
+            counts[name] += np.count_nonzero(inside & (population.channel == k))
+    for name, values in expected.items():  # Poisson: within 4 standard deviations
+        assert abs(counts[name] - 20 * values.sum()) < 4 * np.sqrt(20 * values.sum()) + 1
 
 
 # ---------------------------------------------------------------- the staffed scenario
@@ -222,15 +278,15 @@ def test_the_plan_replaces_agents_and_shifts_and_keeps_the_file_s_values():
     scenario = load_scenario(BASELINE)
     problem = build_problem(scenario)
     plan = np.arange(3 * 48).reshape(3, 48) % 7
-    data = _staffed_data(baseline_data(), problem, plan)
+    data = _staffed_data(baseline_data(), problem, plan, {})
     assert data["name"] == "baseline-2015-staffed"
     assert data["pools"]["chat"] == {"skills": ["chat"], "agents": plan[1].tolist(),
                                      "cost_per_hour": 30.0}
     assert data["channels"]["phone"]["target"]["within"] == "20s"  # as written
     assert baseline_data()["pools"]["chat"]["shifts"]  # the input is not changed
     written = parse_scenario(tomllib.loads(dumps(data)))
-    assert written == with_plan(scenario, problem, plan).model_copy(
-        update={"name": "baseline-2015-staffed"})
+    assert written == problem.simulated(plan).model_copy(
+        update={"name": "baseline-2015-staffed", "horizon": scenario.horizon})
 
 
 def test_a_scenario_built_in_code_is_written_from_its_model():
@@ -264,3 +320,13 @@ def test_the_small_shared_scenario_staffs_only_its_targeted_pool():
     problem = build_problem(scenario)
     assert problem.pools == ("team",)
     assert [c for c, _ in problem.cells] == ["phone"] * 4
+
+
+def test_staffing_csv_has_clock_times_and_days_on_long_horizons():
+    starts = np.arange(4) * 12 * HOUR + 1800
+    two_days = clock_columns(starts, 2 * 24 * HOUR)
+    assert list(two_days) == ["interval_start", "day", "time"]
+    assert list(two_days["day"]) == [1, 1, 2, 2]
+    assert two_days["time"] == ["00:30", "12:30"] * 2
+    one_day = clock_columns(starts[:2], 24 * HOUR)
+    assert "day" not in one_day and one_day["time"] == ["00:30", "12:30"]
