@@ -178,7 +178,8 @@ def plan_tables(result: StaffResult) -> list[Table]:
 
 
 def shift_tables(result: StaffResult) -> list[Table]:
-    """The shifts of every rostered pool, with the solver's gap."""
+    """The shifts of every rostered pool, one row per start and end (roster.csv has every
+    break placement), with the solver's gap."""
     from sim.report.staff import roster_table
 
     shifts = roster_table(result)
@@ -188,11 +189,14 @@ def shift_tables(result: StaffResult) -> list[Table]:
         table = Table(title=f"{name} roster: {int(rows['count'].sum())} shifts, "
                             f"{number(s.paid_hours, 4)} paid hours, MIP gap "
                             f"{s.gap:.2%} ({s.status})", title_justify="left")
-        for column in ("start", "end", "breaks", "count", "paid hours"):
-            table.add_column(column, justify="right" if column != "breaks" else "left",
-                             no_wrap=True)
-        for r in rows.itertuples():
-            table.add_row(r.start, r.end, r.breaks or "-", str(r.count), number(r.paid_hours))
+        for column in ("start", "end", "agents", "paid hours", "breaks (first placement)"):
+            table.add_column(column, justify="left" if column.startswith("breaks") else
+                             "right", no_wrap=True)
+        for (start, end), group in rows.groupby(["start", "end"], sort=False):
+            more = len(group) - 1
+            breaks = (group.breaks.iloc[0] or "-") + (f" +{more} more" if more else "")
+            table.add_row(start, end, str(group["count"].sum()),
+                          number(group.paid_hours.sum()), breaks)
         out.append(table)
     return out
 

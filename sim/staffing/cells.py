@@ -12,7 +12,10 @@ for every arrival time of the interval, so a channel's closed hours are left out
 that arrives then is carried by later cells. Every plan is simulated past the horizon by the
 longest target window (`Problem.extension`, the plan repeating as it does in a run), so no
 contact of the horizon is judged before its window has ended: an email with a 24 h target
-that arrives in the evening is answered the next morning, never forced into the same day.
+that arrives in the evening is answered the next morning, never forced into the same day. The
+warm-up is made at least as long, so the work a plan carries over from the day before (the
+same plan, repeating) is there at the start: a plan that cannot do a day's work in a day
+builds a backlog that the judged day sees, instead of leaving it after the horizon.
 """
 
 from __future__ import annotations
@@ -93,10 +96,11 @@ class Problem:
                   shifts: dict[str, list] | None = None) -> Scenario:
         """The scenario a plan is judged on: each planned pool scheduled by `shifts` (a
         roster) or its row of `plan` (on-duty agents over 1 - shrinkage, one count per
-        interval, repeating; no plan: its own staffing), and the horizon extended by
-        `extension`."""
-        data = self.scenario.model_dump()
+        interval, repeating; no plan: its own staffing), the horizon extended by `extension`
+        and the warm-up at least as long (module doc)."""
+        data = self.scenario.model_dump(by_alias=True)
         data["horizon"] = self.scenario.horizon + self.extension
+        data["warmup"] = max(self.scenario.warmup, self.extension)
         for row, name in enumerate(self.pools if plan is not None else ()):
             if shifts and name in shifts:
                 data["pools"][name].update(agents=None, shifts=shifts[name])

@@ -22,6 +22,10 @@ Each plan cell (pool, interval) has a step, 1 at first.
    interval; failing that, anywhere; failing that, the whole batch) get their agents back and
    try half the step next time; at a step of 1 they are frozen. The rest is tried again,
    until a trial does not fail: then it is kept, and those cells try twice the step next time.
+   A removal that leaves a pool fewer agent-seconds on duty than the work it must do
+   (`capacity`) is refused without a simulation: over a finite run, a team that cannot do a
+   day's work in a day may still look on time (its backlog falls after the horizon), but it
+   is not a plan for the next day.
 3. Stop when every plan cell is frozen or at zero, or after `max_iterations` plans.
 
 With common random numbers the verdict is a deterministic function of the plan, so the result
@@ -78,9 +82,10 @@ class _Counted:
 
 
 def search(problem: Problem, start: np.ndarray, judge: Judge, max_iterations: int,
-           on_iteration: OnIteration | None = None) -> Search:
+           on_iteration: OnIteration | None = None,
+           capacity: np.ndarray | None = None) -> Search:
     """Add agents until no goal is significantly missed, then remove what is not needed
-    (module doc)."""
+    (module doc); never below `capacity` agent-seconds on duty per row, if given."""
     counted = _Counted(judge, on_iteration)
     plan = np.maximum(np.asarray(start, dtype=np.int64), 0)
     step = np.zeros_like(plan)
@@ -92,12 +97,19 @@ def search(problem: Problem, start: np.ndarray, judge: Judge, max_iterations: in
         step = np.where(wanted > 0, np.maximum(wanted, 2 * step), 0)
         plan = plan + step
         verdict = counted(plan)
-    best = _remove(problem, plan, verdict, counted, max_iterations)
+    best = _remove(problem, plan, verdict, counted, max_iterations, capacity)
     return Search(best, True, frozenset(), counted.count)
 
 
+def _short_rows(plan: np.ndarray, capacity: np.ndarray | None, problem: Problem) -> np.ndarray:
+    """Per row: are its agent-seconds on duty below `capacity` (the work it must do)?"""
+    if capacity is None:
+        return np.zeros(len(plan), dtype=bool)
+    return (plan * np.diff(problem.edges)).sum(axis=1) < capacity - 1e-6
+
+
 def _remove(problem: Problem, best: np.ndarray, verdict: Verdict, judge: _Counted,
-            max_iterations: int) -> np.ndarray:
+            max_iterations: int, capacity: np.ndarray | None) -> np.ndarray:
     """Phase 2 from `best` (with `verdict`: nothing missed); returns the cheapest seen."""
     step = np.ones_like(best)
     frozen = np.zeros(best.shape, dtype=bool)
@@ -113,17 +125,21 @@ def _remove(problem: Problem, best: np.ndarray, verdict: Verdict, judge: _Counte
         cut = np.where(batch, np.minimum(step, best), 0)
         trial = best - cut
         while judge.count < max_iterations:
-            found = judge(trial)
-            failing = _failing(problem, found, verdict, batch)
-            if not failing:
-                best, verdict = trial, found
-                step = np.where(batch, 2 * step, step)
-                break
-            blamed = problem.blame(failing) & batch
-            if not blamed.any():  # nothing near explains it: the serving pools' removals
-                blamed = problem.blame(failing, near=False) & batch
-            if not blamed.any():  # nothing at all: give all of the batch back
-                blamed = batch
+            short = _short_rows(trial, capacity, problem)
+            if short.any():  # cannot do the day's work: no need to simulate
+                blamed = batch & short[:, np.newaxis]
+            else:
+                found = judge(trial)
+                failing = _failing(problem, found, verdict, batch)
+                if not failing:
+                    best, verdict = trial, found
+                    step = np.where(batch, 2 * step, step)
+                    break
+                blamed = problem.blame(failing) & batch
+                if not blamed.any():  # nothing near explains it: the serving pools' removals
+                    blamed = problem.blame(failing, near=False) & batch
+                if not blamed.any():  # nothing at all: give all of the batch back
+                    blamed = batch
             frozen |= blamed & (cut <= 1)
             step = np.where(blamed, np.maximum(cut // 2, 1), step)
             trial = trial + np.where(blamed, cut, 0)

@@ -44,7 +44,7 @@ from sim.staffing.roster import RosterSolution
 from sim.staffing.rostering import roster, roster_pools
 from sim.staffing.sample import DEFAULT_MAX_REPLICATIONS, DEFAULT_PRECISION, replications_needed
 from sim.staffing.search import OnIteration, search
-from sim.staffing.warm import warm_start
+from sim.staffing.warm import warm_start, work_floor
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -145,7 +145,8 @@ def staff(scenario: Scenario | str | Path, replications: int = DEFAULT_REPLICATI
         iterations, simulations, plan = 0, 2, first
         for _ in range(CONFIRM_ROUNDS):
             evaluator = Evaluator(problem, n, seed, pool)
-            found = search(problem, plan, evaluator.verdict, max_iterations, on_iteration)
+            found = search(problem, plan, evaluator.verdict, max_iterations, on_iteration,
+                           capacity=work_floor(problem, offered))
             iterations += found.iterations
             simulations += evaluator.simulations
             plan, sample, missed = found.plan, evaluator.sample(found.plan), found.missed

@@ -108,3 +108,17 @@ def work_per_contact(channel: Channel) -> float:
     messages = max(1.0, channel.messages.mean) if channel.messages is not None else 1.0
     slowdown = 1.0 + channel.concurrency_slowdown * (channel.concurrency - 1)
     return channel.handle_time.mean * messages * slowdown
+
+
+def work_floor(problem: Problem, offered: dict[str, np.ndarray]) -> np.ndarray:
+    """Per planned pool, the agent-seconds on duty over the horizon that the work of the
+    channels it answers for (`Problem.cheapest`) takes: a plan below it builds a backlog day
+    after day, however its one simulated day looks."""
+    floor = np.zeros(len(problem.pools))
+    for key, row in problem.cheapest.items():
+        if key.startswith(POOL):
+            continue
+        channel = problem.scenario.channels[key]
+        floor[row] += offered.get(key, np.zeros(1)).sum() * work_per_contact(channel) / \
+            channel.concurrency
+    return floor

@@ -63,6 +63,7 @@ def test_the_staffed_file_gives_shifts_with_breaks_that_sim_run_takes(result):
     assert float(level.iloc[0]) > 0.75
 
 
+@pytest.mark.slow
 def test_shrinkage_schedules_about_the_requirement_over_one_minus_shrinkage(result):
     no_shrinkage = sim.staff(rostered(0.0), seed=4, workers=2)
     paid = result.rosters["phone"].paid_hours

@@ -112,3 +112,48 @@ def test_the_baseline_plan_meets_every_goal_in_a_confirming_run():
     for name, channel in result.scenario.channels.items():
         if channel.target is not None and channel.kind == "realtime":
             assert levels[name] >= channel.target.share - 0.01, (name, levels[name])
+
+
+def test_an_occupancy_cap_and_an_abandonment_cap_are_met_as_theory_says():
+    """25 Erlangs with a loose 50/60 s target: an occupancy cap of 70% binds at 36 agents on
+    duty (25 / 0.7); with 2-minute patience, an abandonment cap of 1% binds at Erlang A's
+    answer. Each plan stays within one agent of it and its confirming run meets every goal."""
+    from sim.theory.erlang import erlang_a
+
+    base = stationary(300, 300, 0.5, 60, HOUR / 2)
+    data = base.model_dump(by_alias=True)
+    data["pools"]["phone"]["caps"] = {"occupancy": 0.7}
+    result = sim.staff(parse_scenario(data), seed=5, workers=2)
+    assert (result.plan.warm_start == 36).all()
+    assert np.abs(result.plan.required - 36).max() <= 1
+    assert result.confirmation.met, result.confirmation.goals
+    data = base.model_dump(by_alias=True)
+    data["channels"]["phone"].update(patience={"dist": "exponential", "mean": 120.0},
+                                     caps={"abandon_rate": 0.01})
+    rate = 300 / HOUR
+    c = next(c for c in range(26, 60) if erlang_a(c, rate, 300, 120).p_abandon <= 0.01)
+    result = sim.staff(parse_scenario(data), seed=5, workers=2)
+    assert (result.plan.warm_start == c).all()
+    assert np.abs(result.plan.required - c).max() <= 1
+    assert result.confirmation.met, result.confirmation.goals
+
+
+def test_email_with_a_day_to_reply_is_planned_on_the_next_day_not_forced_into_this_one():
+    """A 24 h reply target on a one-day file: every plan is simulated a day further (the plan
+    repeating), so an evening email answered the next morning is on time, every interval is
+    judged, and the team is sized to the day's work, not to clearing it before midnight."""
+    scenario = parse_scenario({
+        "name": "email", "horizon": "24h", "interval": "1h",
+        "demand": {"per_hour": 20}, "choice": {"default": {"email": 1.0}},
+        "channels": {"email": {"kind": "deferred", "hours": {"open": "8h", "close": "20h"},
+                               "handle_time": {"dist": "exponential", "mean": "10min"},
+                               "target": {"within": "24h", "share": 0.9}}},
+        "pools": {"team": {"skills": ["email"], "agents": 1, "cost_per_hour": 20.0}},
+    })
+    result = sim.staff(scenario, seed=6, workers=2)
+    assert result.problem.extension == 24 * HOUR
+    assert result.problem.judged[result.problem.goals[0]].all()
+    assert result.met and result.confirmation.met, result.confirmation.goals
+    work_hours = 20 * 24 * 10 / 60  # 80 agent-hours of replies a day
+    paid = result.pools().agent_hours.iloc[0]
+    assert work_hours <= paid <= 1.25 * work_hours, paid

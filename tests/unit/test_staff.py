@@ -286,7 +286,8 @@ def test_the_plan_replaces_agents_and_shifts_and_keeps_the_file_s_values():
     assert baseline_data()["pools"]["chat"]["shifts"]  # the input is not changed
     written = parse_scenario(tomllib.loads(dumps(data)))
     assert written == problem.simulated(plan).model_copy(
-        update={"name": "baseline-2015-staffed", "horizon": scenario.horizon})
+        update={"name": "baseline-2015-staffed", "horizon": scenario.horizon,
+                "warmup": scenario.warmup})
 
 
 def test_a_scenario_built_in_code_is_written_from_its_model():
