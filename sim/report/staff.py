@@ -82,9 +82,11 @@ def staff_info(result: StaffResult, workers: int, scheduler: str | None = None) 
         "replications": result.replications,
         "workers": workers,
         "scheduler": scheduler,
-        "method": "sample-average approximation on common random numbers from an Erlang C/A "
-                  "warm start, replications set by precision, confirmed on independent "
-                  "replications; rosters by set covering with break placement (HiGHS)",
+        "method": "Erlang C/A warm start on the computed load; simulation on common random "
+                  "numbers moves a cell only on evidence (95% CI); replications set by the "
+                  "precision the decisions need; confirmed on independent replications; "
+                  "rosters by set covering with break placement (HiGHS), repaired by "
+                  "simulation",
         "targets_met": result.met,
         "cells": result.judged,
         "cells_missed": len(result.missed),
