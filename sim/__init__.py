@@ -9,8 +9,9 @@ The Python API, for notebooks and scripts:
     comparison = sim.compare(["a.toml", "b.toml"])
     grid = sim.sweep("scenarios/erlang-c.toml", {"pools.phone.agents": range(46, 55, 2)})
     grid.table              # one row per point, channel and metric; the swept keys as columns
-    plan = sim.staff("scenarios/baseline-2015.toml")  # fewest agents meeting every target
-    plan.plan, plan.staffed  # agents per interval and pool; the scenario with them
+    plan = sim.staff("scenarios/rostered-2015.toml")  # cheapest staffing meeting every goal
+    plan.plan, plan.staffed  # agents per interval and pool (shifts where rostered); the file
+    plan.confirmation.goals  # each goal in a confirming run on other seeds, with its CI
     scenario = sim.load("scenarios/erlang-c.toml")   # a validated Scenario model
 """
 

@@ -61,6 +61,18 @@ class PoolState:
                 return True
         return False
 
+    def recall(self) -> Agent | None:
+        """Cancel the departure of a leaving agent still finishing chat sessions, so that a
+        rise keeps it rather than hiring another beside it (which would serve more sessions
+        than the schedule has agents for). None if there is none. A scan, but only on a rise
+        that cancelled every pending release, in a pool with concurrency."""
+        for agent in self.agents:
+            if agent.leaving and agent.sessions:
+                agent.leaving = False
+                self.active += 1
+                return agent
+        return None
+
     def retire(self, agent: Agent) -> None:
         """An idle agent goes off shift."""
         del self.idle[agent]

@@ -319,15 +319,21 @@ class Simulation(Journeys):
             self._contact_ended(i)
 
     def _on_staffing(self, value: tuple[PoolState, int]) -> None:
-        """Bring agents on shift, or send them off: idle ones at once, busy ones as they free up."""
+        """Bring agents on duty, or send them off: idle ones at once, busy ones as they free up.
+        A rise first cancels pending departures (busy agents still to go, then chat agents
+        already leaving with sessions), and only then hires."""
         pool, count = value
         now = self.env._now
         change = count - (pool.active - pool.to_release)
         if change > 0:
             cancelled = min(change, pool.to_release)
             pool.to_release -= cancelled
+            recall = any(self.concurrency[ch] > 1 for ch in pool.skills)
             for _ in range(change - cancelled):
-                self._serve(pool.hire(now), now)
+                agent = pool.recall() if recall else None
+                if agent is None:
+                    recall, agent = False, pool.hire(now)
+                self._serve(agent, now)
         else:
             for _ in range(-change):
                 if pool.idle:

@@ -15,7 +15,7 @@ INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "wait_m
                     "unanswered_impressions", "public_outstanding")
 OPTIONAL_INTERVAL_METRICS = frozenset({"service_level", "unanswered_impressions",
                                        "public_outstanding"})
-POOL_INTERVAL_METRICS = ("agents", "occupancy")
+POOL_INTERVAL_METRICS = ("agents", "on_duty", "occupancy")
 
 
 def interval_edges(interval: float, horizon: float) -> np.ndarray:
@@ -29,8 +29,9 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
 
     Contacts are counted in the interval of their arrival (a contact that
     arrives at 10:29 and is answered at 10:31 belongs to 10:00-10:30). Pools
-    ('pool:<name>', 'pool:all') report mean agents scheduled and occupancy
-    (busy over on-duty time) per bin. Empty bins give NaN ratios, not errors. Public channels (and
+    ('pool:<name>', 'pool:all') report mean agents scheduled (`agents`, paid) and on
+    duty (`on_duty`), and occupancy (busy over on-duty time) per bin. Empty bins give NaN
+    ratios, not errors. Public channels (and
     'all' when there is one) add `unanswered_impressions` of the contacts
     arriving in the bin and `public_outstanding`, the time-average number of
     public complaints not yet replied to during the bin (see
@@ -60,6 +61,7 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
                         pool_seconds(records, scenario, edges))
     for p, name in enumerate([*records.pools, "all"]):
         series.append((f"pool:{name}", "agents", paid[p] / widths))
+        series.append((f"pool:{name}", "on_duty", duty[p] / widths))
         series.append((f"pool:{name}", "occupancy", ratio(busy[p], duty[p])))
 
     table = pd.DataFrame({

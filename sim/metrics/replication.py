@@ -26,7 +26,7 @@ CHANNEL_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "delayed_
                    "reply_impressions", *NEED_METRICS)
 OPTIONAL_METRICS = frozenset({"service_level", "first_response_mean", *PUBLIC_METRICS,
                               *NEED_METRICS})
-POOL_METRICS = ("occupancy", "agents", "cost")
+POOL_METRICS = ("occupancy", "agents", "on_duty", "cost")
 
 
 def replication_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
@@ -69,7 +69,8 @@ def _pool_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
                                                       np.array([0.0, horizon])))
     cost = paid / HOUR * cost_per_hour(records, scenario)
     busy, duty, paid, cost = (np.append(a, a.sum()) for a in (busy, duty, paid, cost))
-    values = {"occupancy": ratio(busy, duty), "agents": paid / horizon, "cost": cost}
+    values = {"occupancy": ratio(busy, duty), "agents": paid / horizon,
+              "on_duty": duty / horizon, "cost": cost}
     names = [f"pool:{name}" for name in (*records.pools, "all")]
     rows = [(name, m, float(values[m][k])) for k, name in enumerate(names) for m in POOL_METRICS]
     return pd.DataFrame(rows, columns=["channel", "metric", "value"])

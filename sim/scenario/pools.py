@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.model.fields import Duration, PositiveDuration
-from sim.model.units import DAY, format_duration
+from sim.model.units import DAY
 from sim.scenario.base import Strict
-from sim.scenario.roster import Roster
+from sim.scenario.roster import Roster, compound_duration
 
 MAX_AGENTS = 100_000  # on one count: each agent is an object in the run
 Agents = Annotated[int, Field(ge=0, le=MAX_AGENTS)]
@@ -24,24 +26,36 @@ class Break(Strict):
 
 
 class Shift(Strict):
-    start: Duration  # time of day
+    """`count` agents from `start` (a time of day) for `length`, every day; `breaks` in
+    order, each inside the shift (paid, but off duty)."""
+
+    start: Duration
     length: PositiveDuration
     count: Agents
     breaks: list[Break] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _breaks_inside(self) -> Shift:
+        problems = list(self._break_problems())
+        if problems:  # reported at the break's own key (`breaks.1`), like a roster's
+            raise ValidationError.from_exception_data("Shift", [
+                InitErrorDetails(type=PydanticCustomError("break", message),
+                                 loc=("breaks", k), input=None)
+                for k, message in problems])
+        return self
+
+    def _break_problems(self) -> Iterator[tuple[int, str]]:
         end = 0.0
         for k, b in enumerate(self.breaks):
             if b.at + b.length > self.length + 1e-9:
-                raise ValueError(f"breaks.{k}: ends at {format_duration(b.at + b.length)} "
-                                 f"after the start, past the shift's "
-                                 f"{format_duration(self.length)}")
-            if b.at < end - 1e-9:
-                raise ValueError(f"breaks.{k}: starts before the previous break ends (list "
-                                 "a shift's breaks in order, without overlaps)")
-            end = b.at + b.length
-        return self
+                yield k, (f"a break that does not fit in the shift: it ends "
+                          f"{compound_duration(b.at + b.length)} after the start, past the "
+                          f"shift's {compound_duration(self.length)}")
+            elif b.at < end - 1e-9:
+                yield k, (f"starts at {compound_duration(b.at)}, before the previous break ends "
+                          f"at {compound_duration(end)}: list a shift's breaks in order, "
+                          "without overlaps")
+            end = max(end, b.at + b.length)
 
     @field_validator("start")
     @classmethod
