@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.staffing.cells import Problem
-from sim.staffing.evaluate import Sample, meets, pooled
+from sim.staffing.evaluate import Sample, best_end, meets, pooled, worst_end
 
 FAMILY_ALPHA = 0.05
 
@@ -47,9 +47,8 @@ def confirm(sample: Sample, problem: Problem, first: int) -> Confirmation:
                              den[:, judged].sum(axis=1, keepdims=True))
         v, h = float(value[0]), float(np.nan_to_num(half[0]))
         cell_value, cell_half = pooled(num, den, confidence=1 - 2 * FAMILY_ALPHA / m)
-        far = cell_value + cell_half if goal.at_least else cell_value - cell_half
-        failing = judged & ~meets(goal, far)
-        near = v + h if goal.at_least else v - h
+        failing = judged & ~meets(goal, best_end(goal, cell_value, cell_half))
+        near = best_end(goal, v, h)
         rows.append((goal.key, goal.metric, goal.bound, v, v - h, v + h,
                      bool(meets(goal, np.array([near]))[0]), int(judged.sum()),
                      int(failing.sum())))
@@ -67,9 +66,10 @@ def cells_table(search: Sample, confirming: Sample, problem: Problem) -> pd.Data
     for goal in problem.goals:
         value, half = pooled(*search.totals(goal, problem))
         again, again_half = pooled(*confirming.totals(goal, problem))
-        sure, missed = (meets(goal, value + s * np.nan_to_num(half)) for s in (
-            (-1, 1) if goal.at_least else (1, -1)))
-        verdict = np.where(~missed, "missed", np.where(sure, "met", "unsure"))
+        spread = np.nan_to_num(half)
+        sure = meets(goal, worst_end(goal, value, spread))
+        reachable = meets(goal, best_end(goal, value, spread))
+        verdict = np.where(~reachable, "missed", np.where(sure, "met", "unsure"))
         parts.append(pd.DataFrame({
             "interval_start": starts, "key": goal.key, "metric": goal.metric,
             "bound": goal.bound, "judged": problem.judged[goal], "value": value,

@@ -97,6 +97,17 @@ def pooled(num: np.ndarray, den: np.ndarray, axis: int = 0,
     return value, stats.t.ppf(0.5 + confidence / 2, max(n - 1, 1)) * se
 
 
+def best_end(goal: Goal, value: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """The end of the interval value +- half on the goal's good side (upper for a share to
+    reach, lower for a cap); the missed cells are those where even it misses."""
+    return value + half if goal.at_least else value - half
+
+
+def worst_end(goal: Goal, value: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """The other end: a cell is significantly met when it meets the goal."""
+    return value - half if goal.at_least else value + half
+
+
 def meets(goal: Goal, value: np.ndarray) -> np.ndarray:
     """Does each value meet the goal? NaN (no contacts, no agents) does."""
     with np.errstate(invalid="ignore"):
@@ -145,11 +156,11 @@ def verdict_of(sample: Sample, problem: Problem) -> Verdict:
     for goal in problem.goals:
         value, half = pooled(*sample.totals(goal, problem))
         half = np.nan_to_num(half)
-        near, far = (value + half, value - half) if goal.at_least else \
-            (value - half, value + half)
         judged = problem.judged[goal]
-        missed.update((goal.key, int(i)) for i in np.flatnonzero(judged & ~meets(goal, near)))
-        unsure.update((goal.key, int(i)) for i in np.flatnonzero(judged & ~meets(goal, far)))
+        missed.update((goal.key, int(i)) for i in
+                      np.flatnonzero(judged & ~meets(goal, best_end(goal, value, half))))
+        unsure.update((goal.key, int(i)) for i in
+                      np.flatnonzero(judged & ~meets(goal, worst_end(goal, value, half))))
     return Verdict(frozenset(missed), frozenset(unsure | missed))
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from sim.staffing.cells import Goal, Problem
-from sim.staffing.evaluate import Sample, meets, pooled
+from sim.staffing.evaluate import Sample, best_end, meets, pooled
 from sim.staffing.warm import fewest_servers, work_per_contact
 from sim.theory.erlang import mmc_service_level
 
@@ -40,8 +40,7 @@ def replications_needed(sample: Sample, problem: Problem, offered: dict[str, np.
         value, half = pooled(*sample.totals(goal, problem), confidence=0.95)
         se = half / _t(n) * math.sqrt(n)  # one replication's standard error
         tolerance = _tolerance(goal, problem, offered, precision)
-        near = value + half if goal.at_least else value - half
-        counted = problem.judged[goal] & meets(goal, near)  # not significantly missed
+        counted = problem.judged[goal] & meets(goal, best_end(goal, value, half))  # not missed
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(counted, (se / tolerance) ** 2, 0.0)
         worst = max(worst, float(np.nanmax(ratio, initial=0.0)))
