@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -73,3 +75,16 @@ def assert_conserved(r) -> None:
     assert np.all(np.isnan(needs.resolved[~resolved]))
     assert set(np.unique(r.cause[~has_parent])) <= {FIRST}
     assert np.all(r.cause[has_parent] != FIRST)
+
+
+MAKE_LOG = Path(__file__).resolve().parents[1] / "examples" / "data" / "make_log.py"
+
+
+def load_make_log():
+    """The example log's script, an event loop independent of the engine, as a module."""
+    spec = importlib.util.spec_from_file_location("frontdoor_example_make_log", MAKE_LOG)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

@@ -12,7 +12,7 @@ from rich.console import Console
 from sim import __version__
 
 # Each module has `add(commands)`, which adds its subparser, and `main(args, console)`.
-COMMANDS = ("run", "compare", "sweep", "staff", "baseline", "check")
+COMMANDS = ("run", "compare", "sweep", "staff", "fit", "baseline", "check")
 
 
 def build_parser() -> argparse.ArgumentParser:

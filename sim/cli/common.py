@@ -54,16 +54,17 @@ def fraction(text: str) -> float:
 
 def add_run_options(cmd: argparse.ArgumentParser, default_out: str,
                     default_scheduler: str = "local worker processes",
-                    precision: bool = True) -> None:
+                    precision: bool = True, out_option: str = "--out") -> None:
     """The options every command that runs replications shares (`precision=False` leaves out
-    the --precision options, for a command that fixes its own replication count)."""
+    the --precision options, for a command that fixes its own replication count;
+    `out_option` names the output folder's option where --out means something else)."""
     cmd.add_argument("-n", "--replications", type=whole_number(1),
                      default=DEFAULT_REPLICATIONS, metavar="N",
                      help=f"replications (per arm) (default {DEFAULT_REPLICATIONS})")
     cmd.add_argument("--seed", type=whole_number(0), default=DEFAULT_SEED, metavar="S",
                      help=f"seed of the random streams, shared by every arm (default "
                      f"{DEFAULT_SEED}); the same seed gives the same results")
-    cmd.add_argument("--out", type=Path, metavar="DIR",
+    cmd.add_argument(out_option, type=Path, metavar="DIR",
                      help=f"output folder (default {default_out})")
     cmd.add_argument("-w", "--workers", type=whole_number(1), default=1, metavar="K",
                      help="worker processes (default 1); results do not depend on it")
@@ -154,10 +155,12 @@ def warn(console: Console, message: str) -> None:
     console.print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
 
 
-def out_folder(args: argparse.Namespace, default: str, console: Console) -> Path | None:
-    """`--out`, or results/<default>; None (after saying why) if it cannot be made, found
-    before spending time on the run."""
-    out = args.out if args.out is not None else Path("results") / default
+def out_folder(args: argparse.Namespace, default: str, console: Console,
+               option: str = "out") -> Path | None:
+    """`--out` (or the option `option` names), or results/<default>; None (after saying why)
+    if it cannot be made, found before spending time on the run."""
+    given = getattr(args, option)
+    out = given if given is not None else Path("results") / default
     existing = out
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent

@@ -13,7 +13,9 @@ import numpy as np
 
 from sim.engine.population import choice_matrix
 from sim.engine.records import (
+    AFTER_CLOSED,
     ANSWERED,
+    CLOSED,
     COMPLAINT,
     ESCALATED,
     GAVE_UP,
@@ -46,6 +48,8 @@ class Journeys:
                                   for s in specs)
         self._public = code.get(sc.public_channel, -1) if sc.public_channel else -1
         self._choice = choice_matrix(sc).tolist()
+        self._closed_action = tuple(s.closed_action if s.hours is not None else "queue"
+                                    for s in specs)
         self._coin = Draws(stream(seed, "journeys"))
         self._untagged_coin = Draws(stream(seed, "untagged"))
         self._draws: dict[str, Draws] = {}
@@ -142,11 +146,42 @@ class Journeys:
             return self._follow_up(i, public, COMPLAINT, self._draw("retry_delay", delay))
         return False
 
+    def _closed_door(self, i: int, ch: int) -> None:
+        """Contact i met its channel closed: the customer switches to an open channel of
+        their table (else comes back at the opening), comes back when it opens, or gives
+        up, as `when_closed` says."""
+        now = self.env._now
+        self._status[i] = CLOSED
+        self._ended[i] = now
+        need = self.need_of[i]
+        action = self._closed_action[ch]
+        if self._outcome[need] == OPEN and action != "give_up":
+            to = self._open_channel(need, ch) if action == "switch" else -1
+            if to >= 0:
+                self._follow_up(i, to, AFTER_CLOSED, 0.0)
+            else:
+                spec = self.channel_specs[ch]
+                delay = spec.hours.next_open(now) - now + self._draw(
+                    f"return_delay:{self.channels[ch]}", spec.return_delay)
+                self._follow_up(i, ch, AFTER_CLOSED, delay)
+        self._contact_ended(i)
+
+    def _open_channel(self, need: int, closed: int) -> int:
+        """A channel of the need's table that takes contacts now; -1 if none does."""
+        row = self._choice[self.need_group[need]]
+        return self._pick([w if ch != closed and (self.open[ch] or action == "queue") else 0.0
+                           for ch, (w, action) in enumerate(zip(row, self._closed_action,
+                                                                strict=True))])
+
     def _retry_channel(self, need: int) -> int:
         """A channel not yet tried, from the need's own choice table; -1 if none is left."""
         row = self._choice[self.need_group[need]]
         tried = self._tried.get(need, 1 << int(self._population.channel[need]))
-        weights = [0.0 if tried >> ch & 1 else w for ch, w in enumerate(row)]
+        return self._pick([0.0 if tried >> ch & 1 else w for ch, w in enumerate(row)])
+
+    def _pick(self, weights: list[float]) -> int:
+        """A channel drawn in proportion to `weights` with the journeys stream; -1 if all
+        are 0."""
         total = sum(weights)
         if total <= 0:
             return -1

@@ -62,30 +62,12 @@ def group_of(scenario: Scenario, reason, region, twitter) -> np.ndarray:
 def draw_population(scenario: Scenario, seed: np.random.SeedSequence,
                     policy: Policy | None = None) -> Population:
     sc, needs = scenario, scenario.needs
-    start, end = -sc.warmup, sc.horizon
-    d = sc.demand
-    edges, rates = rate_steps(d.per_hour, d.daily, d.profile, sc.interval, start, end)
-    arrival = [arrival_times(stream(seed, "arrivals"), edges, rates)]
-    reason_share = np.array(list(needs.reasons.values()))
-    reason = [_category(lambda: stream(seed, "reason").random(len(arrival[0])), reason_share,
-                        len(arrival[0]))]
-    names = list(needs.reasons)
-    for k, event in enumerate(sc.events):
-        lo, hi = max(event.start, start), min(event.start + event.length, end)
-        if lo >= hi:
-            continue
-        inside = (edges[:-1] < hi) & (edges[1:] > lo)
-        ev_edges = np.clip(np.append(edges[:-1][inside], edges[1:][inside][-1]), lo, hi)
-        extra = rates[inside] * needs.reasons[event.reason] * (event.multiplier - 1)
-        times = arrival_times(stream(seed, f"arrivals:event{k}"), ev_edges, extra)
-        arrival.append(times)
-        reason.append(np.full(len(times), names.index(event.reason)))
-    arrival_all = np.concatenate(arrival)
-    reason_all = np.concatenate(reason)
+    arrival_all, reason_all, first_channel = _arrivals(sc, seed)
     order = None
-    if len(arrival) > 1:
+    if len(arrival_all) and np.any(np.diff(arrival_all) < 0):
         order = np.argsort(arrival_all, kind="stable")
         arrival_all, reason_all = arrival_all[order], reason_all[order]
+        first_channel = first_channel[order]
     n = len(arrival_all)
 
     def uniforms(name: str) -> np.ndarray:  # base needs first, then each event's, then sorted
@@ -97,6 +79,9 @@ def draw_population(scenario: Scenario, seed: np.random.SeedSequence,
     region_names = list(needs.regions)
     users = np.array([needs.by_region("twitter_users", r) for r in region_names])
     twitter = _chance(lambda: uniforms("twitter"), users[region])
+    twitter_only = np.array([c.needs_twitter for c in sc.channels.values()])
+    if sc.demand.channels is not None:  # a tweet to the brand comes from a Twitter user
+        twitter |= twitter_only[first_channel]
     public = any(c.kind == "public" for c in sc.channels.values())
     followers = np.zeros(n)
     if public:  # followers matter only to public contacts
@@ -107,7 +92,9 @@ def draw_population(scenario: Scenario, seed: np.random.SeedSequence,
         deflect = deflect + (1 - deflect) * extra
     deflected = _chance(lambda: uniforms("self_service"), deflect)
     tables = choice_matrix(sc)
-    if (tables == tables[0]).all() and np.count_nonzero(tables[0]) == 1:
+    if sc.demand.channels is not None:
+        channel = first_channel
+    elif (tables == tables[0]).all() and np.count_nonzero(tables[0]) == 1:
         channel = np.full(n, np.flatnonzero(tables[0])[0])
     else:
         channel = draw_channels(uniforms("choice"), group_of(sc, reason_all, region, twitter),
@@ -126,6 +113,38 @@ def draw_population(scenario: Scenario, seed: np.random.SeedSequence,
     return Population(arrival_c, reason_c.astype(np.int8), region_c.astype(np.int8),
                       twitter_c.astype(bool), followers_c, channel_c.astype(np.int64), handle_c,
                       patience_c, *retweets)
+
+
+def _arrivals(sc: Scenario, seed: np.random.SeedSequence) -> tuple[np.ndarray, ...]:
+    """(arrival, reason, channel) of every need, unsorted: each demand stream's needs (their
+    reasons drawn), then each event's extra needs per stream. The channel is -1 where the
+    choice tables draw it (demand for all needs) and the stream's channel otherwise."""
+    start, end = -sc.warmup, sc.horizon
+    needs, names = sc.needs, list(sc.needs.reasons)
+    codes = {name: k for k, name in enumerate(sc.channels)}
+    steps = {ch: rate_steps(volume, sc.interval, start, end)
+             for ch, volume in sc.demand.volumes().items()}
+    suffix = {ch: "" if ch is None else f":{ch}" for ch in steps}
+    base = [arrival_times(stream(seed, f"arrivals{suffix[ch]}"), *steps[ch]) for ch in steps]
+    arrival, channel = list(base), [np.full(len(t), codes.get(ch, -1)) for ch, t in
+                                    zip(steps, base, strict=True)]
+    n_base = sum(map(len, base))
+    reason = [_category(lambda: stream(seed, "reason").random(n_base),
+                        np.array(list(needs.reasons.values())), n_base)]
+    for k, event in enumerate(sc.events):
+        lo, hi = max(event.start, start), min(event.start + event.length, end)
+        if lo >= hi:
+            continue
+        for ch, (edges, rates) in steps.items():
+            inside = (edges[:-1] < hi) & (edges[1:] > lo)
+            ev_edges = np.clip(np.append(edges[:-1][inside], edges[1:][inside][-1]), lo, hi)
+            extra = rates[inside] * needs.reasons[event.reason] * (event.multiplier - 1)
+            times = arrival_times(stream(seed, f"arrivals:event{k}{suffix[ch]}"), ev_edges,
+                                  extra)
+            arrival.append(times)
+            channel.append(np.full(len(times), codes.get(ch, -1)))
+            reason.append(np.full(len(times), names.index(event.reason)))
+    return tuple(np.concatenate(parts) for parts in (arrival, reason, channel))
 
 
 def _backlog(sc: Scenario, seed: np.random.SeedSequence, users: np.ndarray) -> tuple:

@@ -17,13 +17,14 @@ WAITING = 0  # in queue at the end of the run (or not arrived yet)
 IN_SERVICE = 1  # with an agent, or between exchanges, at the end of the run
 ANSWERED = 2  # served to completion (or redirected after its first reply)
 ABANDONED = 3  # left the queue before an agent took it
+CLOSED = 4  # met the channel closed (see `Channel.when_closed`): never offered to agents
 STATUS_NAMES = {WAITING: "waiting", IN_SERVICE: "in_service", ANSWERED: "answered",
-                ABANDONED: "abandoned"}
+                ABANDONED: "abandoned", CLOSED: "closed"}
 
 # why a contact was made (the `cause` column)
-FIRST, RETRY, COMPLAINT, REDIRECT, ESCALATED = range(5)
+FIRST, RETRY, COMPLAINT, REDIRECT, ESCALATED, AFTER_CLOSED = range(6)
 CAUSE_NAMES = {FIRST: "first", RETRY: "retry", COMPLAINT: "public_complaint",
-               REDIRECT: "redirect", ESCALATED: "escalated"}
+               REDIRECT: "redirect", ESCALATED: "escalated", AFTER_CLOSED: "after_closed"}
 
 # what became of a need (the `outcome` column of needs)
 OPEN, RESOLVED, GAVE_UP, DEFLECTED = range(4)

@@ -178,6 +178,9 @@ class Simulation(Journeys):
         env = self.env
         now = env._now
         ch = self.channel_of[i]
+        if not self.open[ch] and self._closed_action[ch] != "queue":
+            self._closed_door(i, ch)
+            return
         patience = self._patience[i]
         if patience != inf:
             env.call_at(now + patience, self._on_abandon if self.realtime[ch] else self._on_late,

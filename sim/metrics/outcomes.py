@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.records import ABANDONED, Records
+from sim.engine.records import ABANDONED, CLOSED, Records
 from sim.metrics.contacts import measured
 from sim.metrics.impressions import contact_impressions
 from sim.metrics.public import is_public_complaint
@@ -19,6 +19,7 @@ from sim.scenario.schema import Scenario
 # Seconds: an arrival answered at once may differ from its arrival time by rounding.
 TOLERANCE = 1e-9
 DEFERRED_KINDS = ("deferred", "public")  # judged by first response, not by wait
+CLOSED_METRICS = frozenset({"met_closed"})  # channels whose customers may meet them closed
 PUBLIC_METRICS = frozenset({"public_complaints", "unanswered_impressions", "reply_impressions",
                             "public_outstanding"})
 NEED_METRICS = ("transfers_per_need", "contacts_per_need", "resolution_time_mean",
@@ -31,6 +32,7 @@ class Outcomes:
 
     channel: np.ndarray  # channel code
     arrival: np.ndarray  # seconds
+    closed: np.ndarray  # met the channel closed: not offered, so in no other flag
     wait: np.ndarray  # answered - arrival, NaN unless answered
     answered: np.ndarray
     abandoned: np.ndarray
@@ -62,20 +64,22 @@ def outcomes(records: Records, scenario: Scenario) -> Outcomes:
     limit = within[channel] + TOLERANCE
     with np.errstate(invalid="ignore"):  # NaN compares False: not answered, not within
         in_time = np.where(deferred, first_response <= limit, wait <= limit)
-    judged = has_target[channel]
+    closed = records.status[idx] == CLOSED
+    judged = has_target[channel] & ~closed
     unanswered, reply = contact_impressions(records, scenario, idx)
     return Outcomes(
         channel=channel,
         arrival=arrival,
+        closed=closed,
         wait=wait,
         answered=answered,
         abandoned=records.status[idx] == ABANDONED,
-        delayed=~answered | (wait > TOLERANCE),
+        delayed=(~answered | (wait > TOLERANCE)) & ~closed,
         judged=judged,
         met=judged & in_time,
         responded=responded,
         first_response=first_response,
-        escalated=_has_follow_up(records)[idx],
+        escalated=_has_follow_up(records)[idx] & ~closed,
         public_complaint=is_public_complaint(records, scenario, idx),
         unanswered_impressions=unanswered,
         reply_impressions=reply,
@@ -94,11 +98,13 @@ def group_sums(o: Outcomes, group: np.ndarray, n: int) -> dict[str, np.ndarray]:
     def count(flags: np.ndarray) -> np.ndarray:
         return np.bincount(group, weights=flags, minlength=n)
 
-    offered = np.bincount(group, minlength=n).astype(float)
+    closed = count(o.closed)
+    offered = np.bincount(group, minlength=n) - closed
     answered = count(o.answered)
     abandoned = count(o.abandoned)
     return {
         "offered": offered,
+        "met_closed": closed,
         "answered": answered,
         "abandoned": abandoned,
         "abandon_rate": ratio(abandoned, offered),
@@ -124,12 +130,15 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def applicable(records: Records, scenario: Scenario) -> dict[str, set[str]]:
     """Which optional metrics each channel (and 'all') reports: service_level needs a target,
-    first_response_mean a deferred or public channel, the public metrics a public channel;
+    met_closed opening hours that turn customers away, first_response_mean a deferred or
+    public channel, the public metrics a public channel;
     'all' reports what any channel does, and the need metrics."""
     out: dict[str, set[str]] = {}
     for name in records.channels:
         spec = scenario.channels[name]
+        closes = spec.hours is not None and spec.closed_action != "queue"
         out[name] = ({"service_level"} if spec.target is not None else set()) | (
+            CLOSED_METRICS if closes else set()) | (
             {"first_response_mean"} if spec.kind in DEFERRED_KINDS else set()) | (
             PUBLIC_METRICS if spec.kind == "public" else set())
     out["all"] = set().union(*out.values(), NEED_METRICS)

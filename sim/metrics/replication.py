@@ -8,6 +8,7 @@ import pandas as pd
 from sim.engine.records import Records
 from sim.metrics.needs import need_metrics
 from sim.metrics.outcomes import (
+    CLOSED_METRICS,
     NEED_METRICS,
     PUBLIC_METRICS,
     Outcomes,
@@ -20,12 +21,12 @@ from sim.metrics.pools import cost_per_hour, pool_seconds
 from sim.model.units import HOUR
 from sim.scenario.schema import Scenario
 
-CHANNEL_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "delayed_share",
-                   "wait_mean", "wait_p50", "wait_p90", "service_level", "first_response_mean",
-                   "escalation_rate", "public_complaints", "unanswered_impressions",
-                   "reply_impressions", *NEED_METRICS)
-OPTIONAL_METRICS = frozenset({"service_level", "first_response_mean", *PUBLIC_METRICS,
-                              *NEED_METRICS})
+CHANNEL_METRICS = ("offered", "met_closed", "answered", "abandoned", "abandon_rate",
+                   "delayed_share", "wait_mean", "wait_p50", "wait_p90", "service_level",
+                   "first_response_mean", "escalation_rate", "public_complaints",
+                   "unanswered_impressions", "reply_impressions", *NEED_METRICS)
+OPTIONAL_METRICS = frozenset({"service_level", "first_response_mean", *CLOSED_METRICS,
+                              *PUBLIC_METRICS, *NEED_METRICS})
 POOL_METRICS = ("occupancy", "agents", "on_duty", "cost")
 
 

@@ -3,28 +3,49 @@
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import numpy as np
 
 from sim.model.units import DAY, HOUR
 
 
-def rate_steps(per_hour: float | None, daily: float | None, profile: list[float] | None,
-               interval: float, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+class Volume(Protocol):
+    """What the rate needs of a demand table (`sim.scenario.demand.Volume`)."""
+
+    per_hour: float | None
+    daily: float | None
+    profile: list[float] | None
+    weekdays: list[float] | None
+
+
+def rate_steps(volume: Volume, interval: float, start: float,
+               end: float) -> tuple[np.ndarray, np.ndarray]:
     """Breakpoints t_0=start < ... < t_k=end and the rate (per second) on each piece.
 
-    With a profile, interval k of the day gets `daily * w_k / sum(w)` needs;
-    the day repeats, so the warm-up (negative times) sees the previous evening.
+    With a profile, interval k of the day gets `daily * w_k / sum(w)` arrivals; with
+    weekdays, day d's rates are scaled by `weekdays[d % 7]`. The pattern repeats, so the
+    warm-up (negative times) sees the previous evening.
     """
-    if profile is None:
-        rate = per_hour / HOUR if per_hour is not None else daily / DAY
+    v = volume
+    if v.profile is None and v.weekdays is None:
+        rate = v.per_hour / HOUR if v.per_hour is not None else v.daily / DAY
         return np.array([start, end]), np.array([rate])
-    weights = np.asarray(profile, dtype=float)
-    rates = daily * weights / weights.sum() / interval
-    first, last = math.floor(start / interval), math.ceil(end / interval)
-    edges = np.arange(first, last + 1) * interval
+    if v.profile is not None:
+        weights = np.asarray(v.profile, dtype=float)
+        step, pattern = interval, v.daily * weights / weights.sum() / interval
+    else:
+        step = DAY
+        pattern = np.array([v.per_hour / HOUR if v.per_hour is not None else v.daily / DAY])
+    first, last = math.floor(start / step), math.ceil(end / step)
+    index = np.arange(first, last)
+    rates = pattern[index % len(pattern)]
+    if v.weekdays is not None:
+        day = np.floor(index * step / DAY).astype(np.int64)
+        rates = rates * np.asarray(v.weekdays, dtype=float)[day % 7]
+    edges = np.arange(first, last + 1) * step
     edges[0], edges[-1] = start, end
-    return edges, rates[np.arange(first, last) % len(rates)]
+    return edges, rates
 
 
 def arrival_times(rng: np.random.Generator, edges: np.ndarray, rates: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """A small TOML writer for scenario data (tomllib only reads), laid out as scenario files are
 written by hand: top-level tables and their named children (`[channels.phone]`) as headers,
-anything deeper as an inline table, arrays inline with twelve values a line when long.
+anything deeper as an inline table unless it holds a long array, arrays inline with twelve
+values a line when long.
 
 It writes what tomllib gives back: tables, arrays, strings, booleans, integers and floats.
 """
@@ -17,21 +18,38 @@ PER_LINE = 12  # values per line of a long array (a day of 30-min intervals: 4 l
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def dumps(data: dict[str, Any]) -> str:
-    """`data` as TOML text; `tomllib.loads(dumps(data)) == data`."""
-    lines: list[str] = []
-    _table(lines, (), data)
+def dumps(data: dict[str, Any], comments: dict[tuple[str, ...], str] | None = None) -> str:
+    """`data` as TOML text; `tomllib.loads(dumps(data)) == data`. `comments` puts `# ` lines
+    before the key or table at a path (`()`: the top of the file)."""
+    comments = comments or {}
+    lines = _comment(comments.get(()))
+    _table(lines, (), data, comments)
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
-def _table(lines: list[str], path: tuple[str, ...], table: dict[str, Any]) -> None:
-    headed = [k for k, v in table.items() if isinstance(v, dict) and len(path) < HEADER_DEPTH]
+def _table(lines: list[str], path: tuple[str, ...], table: dict[str, Any],
+           comments: dict[tuple[str, ...], str]) -> None:
+    headed = [k for k, v in table.items() if isinstance(v, dict) and (
+        len(path) < HEADER_DEPTH or any(_long(x) for x in v.values()))]
     values = [k for k in table if k not in headed]
     if path and (values or not headed):
-        lines.append(f"\n[{'.'.join(map(_key, path))}]")
-    lines.extend(f"{_key(k)} = {_value(table[k], block=True)}" for k in values)
+        lines.append("")
+        lines += _comment(comments.get(path))
+        lines.append(f"[{'.'.join(map(_key, path))}]")
+    for k in values:
+        lines += _comment(comments.get((*path, k)))
+        lines.append(f"{_key(k)} = {_value(table[k], block=True)}")
     for k in headed:
-        _table(lines, (*path, k), table[k])
+        _table(lines, (*path, k), table[k], comments)
+
+
+def _long(value: Any) -> bool:
+    """An array too long for one line: its table gets a header rather than an inline table."""
+    return isinstance(value, list) and len(value) > PER_LINE
+
+
+def _comment(text: str | None) -> list[str]:
+    return [f"# {line}".rstrip() for line in text.splitlines()] if text else []
 
 
 def _key(key: str) -> str:

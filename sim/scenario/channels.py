@@ -42,6 +42,11 @@ class Hours(Strict):
             raise ValueError("open and close are times of day (0 to 24h) and must differ")
         return self
 
+    def next_open(self, t: float) -> float:
+        """The first opening instant at or after t."""
+        day, tod = divmod(t, DAY)
+        return (day + (tod > self.open)) * DAY + self.open
+
     def is_open(self, t: float) -> bool:
         tod = t % DAY
         if self.open < self.close:
@@ -81,6 +86,9 @@ class Channel(Strict):
     concurrency: Annotated[int, Field(ge=1)] = 1  # sessions an agent holds at once (chat)
     concurrency_slowdown: Annotated[float, Field(ge=0)] = 0.0  # each extra session slows all
     hours: Hours | None = None  # absent: open around the clock
+    # what a customer does on arriving while `hours` say closed (see `closed_action`)
+    when_closed: Literal["switch", "return", "give_up", "queue"] | None = None
+    return_delay: Distribution | None = None  # "return": time after the opening to come back
     backlog: Count = 0  # contacts already waiting at the start of the warm-up
     fcr: ByReason = 1.0  # first-contact resolution: share of served contacts that resolve
     escalate_to: str | None = None  # channel that takes unresolved contacts (e.g. tier 2)
@@ -96,6 +104,14 @@ class Channel(Strict):
     def needs_twitter(self) -> bool:
         return self.twitter_only if self.twitter_only is not None else self.kind == "public"
 
+    @property
+    def closed_action(self) -> str:
+        """`when_closed`, else: a realtime customer switches to an open channel of their
+        table (a caller cannot wait on a closed line); a message waits in queue."""
+        if self.when_closed is not None:
+            return self.when_closed
+        return "switch" if self.kind == "realtime" else "queue"
+
     @model_validator(mode="after")
     def _kind_rules(self) -> Channel:
         if self.kind == "realtime" and self.on_late != NextStep():
@@ -104,6 +120,8 @@ class Channel(Strict):
             raise ValueError(f"on_abandon: a {self.kind} contact never abandons; use on_late")
         if self.untagged and self.kind != "public":
             raise ValueError("untagged: only public channels have mentions without the tag")
+        if self.return_delay is not None and self.when_closed != "return":
+            raise ValueError('return_delay: goes with when_closed = "return"')
         if self.reply_gap is not None and self.messages is None:
             raise ValueError("reply_gap: goes with messages")
         return self

@@ -57,8 +57,9 @@ class Scenario(Strict):
     demand: Demand
     needs: Needs = Needs()
     events: list[Event] = Field(default_factory=list)
-    # "preset" names a survey preset; every other key is a table (a reason, or "default")
-    choice: Annotated[dict[str, str | dict[str, Share]], Field(min_length=1)]
+    # "preset" names a survey preset; every other key is a table (a reason, or "default").
+    # Optional with demand.channels, whose mix then chooses follow-ups' channels.
+    choice: Annotated[dict[str, str | dict[str, Share]], Field(min_length=1)] | None = None
     channels: Annotated[dict[str, Channel], Field(min_length=1, max_length=MAX_CHANNELS)]
     pools: Annotated[dict[str, Pool], Field(min_length=1)]
     journeys: Journeys = Journeys()
@@ -79,7 +80,12 @@ class Scenario(Strict):
     # ---- derived views the engine uses ----------------------------------------------------
 
     def choice_tables(self) -> dict[str, dict[str, float]]:
-        """Tables by reason ("default" for the rest): the preset's, then the file's own."""
+        """Tables by reason ("default" for the rest): the preset's, then the file's own;
+        without `choice`, the channels' shares of `demand.channels` for every need."""
+        if self.choice is None:
+            rates = {ch: v.mean_rate for ch, v in self.demand.channels.items()}
+            total = sum(rates.values())
+            return {"default": {ch: rate / total for ch, rate in rates.items()}}
         preset = self.choice.get("preset")
         tables = dict(preset_tables(preset)) if isinstance(preset, str) else {}
         tables.update({k: v for k, v in self.choice.items() if k != "preset"})
@@ -131,8 +137,15 @@ class Scenario(Strict):
             for ch in pool.skills:
                 check(f"pools.{name}.skills", ch)
         check("journeys.public_channel", self.journeys.public_channel)
+        for ch in self.demand.channels or {}:
+            check(f"demand.channels.{ch}", ch)
 
     def _check_choice(self) -> None:
+        if self.choice is None:
+            if self.demand.channels is None:
+                raise ValueError("choice: the tables of first choices are needed unless "
+                                 "demand.channels gives each channel's own volume")
+            return  # the demand mix: follow-ups only, so Twitter use does not bound it
         reasons, regions = set(self.needs.reasons), set(self.needs.regions)
         for key, value in self.choice.items():
             if key == "preset":
@@ -210,11 +223,15 @@ class Scenario(Strict):
 
     def _check_pools(self) -> None:
         for name, pool in self.pools.items():
-            if isinstance(pool.agents, list) and self.interval * len(pool.agents) > DAY:
+            if not isinstance(pool.agents, list):
+                continue
+            span = self.interval * len(pool.agents)  # the list repeats: a day, or whole days
+            days = span / DAY
+            if span > DAY and not math.isclose(days, round(days)):
                 raise ValueError(
                     f"pools.{name}.agents: {len(pool.agents)} intervals of "
-                    f"{format_duration(self.interval)} cover more than a day"
-                )
+                    f"{format_duration(self.interval)} cover more than a day but not whole "
+                    f"days ({days:.3g}): give one count per interval of a day, or of a week")
 
     def _check_demand(self) -> None:
         d = self.demand
@@ -226,16 +243,28 @@ class Scenario(Strict):
                 f"interval: {span / self.interval:,.0f} reporting intervals of "
                 f"{format_duration(self.interval)} over warm-up and horizon, more than "
                 f"{MAX_INTERVALS:,} (lengthen the interval)")
-        expected = (d.per_hour / HOUR if d.per_hour else d.daily / DAY) * span
-        if expected > MAX_CONTACTS:
-            key = "per_hour" if d.per_hour else "daily"
-            raise ValueError(
-                f"demand.{key}: about {expected:,.0f} needs per replication over warm-up and "
-                f"horizon, more than {MAX_CONTACTS:,} (shorten the horizon or the rate)"
-            )
-        peak = d.per_hour / HOUR if d.per_hour else (
-            d.daily / sum(d.profile) * max(d.profile) / self.interval if d.profile
-            else d.daily / DAY)
+        if d.channels is not None and d.volume_keys():
+            key = d.volume_keys()[0]
+            raise ValueError(f"demand.{key}: with demand.channels each channel has its own "
+                             f"volume; give demand.channels.NAME.{key} instead")
+        volumes = d.volumes()
+        paths = {ch: "demand" if ch is None else f"demand.channels.{ch}" for ch in volumes}
+        expected = 0.0
+        for ch, volume in volumes.items():
+            expected += volume.mean_rate * span
+            if expected > MAX_CONTACTS:
+                key = "per_hour" if volume.per_hour else "daily"
+                raise ValueError(
+                    f"{paths[ch]}.{key}: about {expected:,.0f} needs per replication over "
+                    f"warm-up and horizon, more than {MAX_CONTACTS:,} (shorten the horizon or "
+                    "the rate)")
+            if volume.profile is not None and not math.isclose(len(volume.profile)
+                                                               * self.interval, DAY):
+                raise ValueError(
+                    f"{paths[ch]}.profile: {len(volume.profile)} weights of "
+                    f"{format_duration(self.interval)} do not cover a day "
+                    f"({DAY / self.interval:g} needed)")
+        peak = sum(volume.peak_rate(self.interval) for volume in volumes.values())
         for k, event in enumerate(self.events):  # an outage's extra needs, at the peak rate
             overlap = min(event.start + event.length, self.horizon) - max(event.start,
                                                                           -self.warmup)
@@ -251,11 +280,6 @@ class Scenario(Strict):
                 raise ValueError(f"channels.{name}.backlog: with the demand, more than "
                                  f"{MAX_CONTACTS:,} needs per replication")
         self._check_retweets(expected)
-        if d.profile is not None and not math.isclose(len(d.profile) * self.interval, DAY):
-            raise ValueError(
-                f"demand.profile: {len(d.profile)} weights of {format_duration(self.interval)} "
-                f"do not cover a day ({DAY / self.interval:g} needed)"
-            )
 
     def _check_retweets(self, needs: float) -> None:
         """Retweets are drawn for every need up front when there is a public channel."""

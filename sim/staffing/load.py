@@ -14,22 +14,29 @@ import numpy as np
 
 from sim.engine.population import choice_matrix
 from sim.model.arrivals import rate_steps
+from sim.scenario.demand import Volume
 from sim.scenario.schema import Scenario
 
 
 def first_contacts(scenario: Scenario, edges: np.ndarray) -> dict[str, np.ndarray]:
     """Expected first contacts of each channel in each bin [edges[k], edges[k+1])."""
-    per_reason = _needs_by_reason(scenario, edges)  # (reasons, bins)
-    shares = _channel_shares(scenario)  # (reasons, channels)
-    counts = shares.T @ per_reason  # (channels, bins)
-    return {name: counts[k] for k, name in enumerate(scenario.channels)}
+    channels = scenario.demand.channels
+    if channels is None:
+        per_reason = _needs_by_reason(scenario, scenario.demand, edges)  # (reasons, bins)
+        shares = _channel_shares(scenario)  # (reasons, channels)
+        counts = shares.T @ per_reason  # (channels, bins)
+        return {name: counts[k] for k, name in enumerate(scenario.channels)}
+    zero = np.zeros(len(edges) - 1)
+    kept = _kept_share(scenario)
+    return {name: kept * _needs_by_reason(scenario, channels[name], edges).sum(axis=0)
+            if name in channels else zero for name in scenario.channels}
 
 
-def _needs_by_reason(scenario: Scenario, edges: np.ndarray) -> np.ndarray:
-    """Expected needs arriving in each bin, per reason (events add to their reason)."""
-    d, needs = scenario.demand, scenario.needs
-    steps, rates = rate_steps(d.per_hour, d.daily, d.profile, scenario.interval,
-                              float(edges[0]), float(edges[-1]))
+def _needs_by_reason(scenario: Scenario, volume: Volume, edges: np.ndarray) -> np.ndarray:
+    """Expected needs of one demand stream arriving in each bin, per reason (events add to
+    their reason)."""
+    needs = scenario.needs
+    steps, rates = rate_steps(volume, scenario.interval, float(edges[0]), float(edges[-1]))
     base = _integral(steps, rates, edges)
     reason_share = np.array(list(needs.reasons.values()))
     out = np.outer(reason_share / reason_share.sum(), base)
@@ -47,6 +54,14 @@ def _integral(steps: np.ndarray, rates: np.ndarray, edges: np.ndarray) -> np.nda
     """Integral of the piecewise-constant rate over each bin of `edges` (clipped to `steps`)."""
     cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(steps))))
     return np.diff(np.interp(edges, steps, cumulative))
+
+
+def _kept_share(scenario: Scenario) -> float:
+    """The share of needs that self-service does not resolve, over the regions."""
+    needs = scenario.needs
+    region_share = np.array(list(needs.regions.values()))
+    kept = np.array([1.0 - needs.by_region("self_service", r) for r in needs.regions])
+    return float(region_share @ kept / region_share.sum())
 
 
 def _channel_shares(scenario: Scenario) -> np.ndarray:

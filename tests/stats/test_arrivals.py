@@ -19,6 +19,7 @@ from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed, stream
 from sim.model.arrivals import arrival_times, rate_steps
 from sim.model.units import DAY, HOUR
+from sim.scenario.demand import Volume
 from tests.stats.factory import phone_scenario, tolerance
 
 SEED = 20240611
@@ -38,7 +39,7 @@ def expected_in(a: float, b: float, daily: float = DAILY) -> float:
 
 
 def arrivals(replication: int, daily: float = DAILY) -> np.ndarray:
-    edges, rates = rate_steps(None, daily, PROFILE, HOUR, START, END)
+    edges, rates = rate_steps(Volume(daily=daily, profile=PROFILE), HOUR, START, END)
     return arrival_times(stream(replication_seed(SEED, replication), "arrivals"), edges, rates)
 
 
@@ -90,7 +91,7 @@ def test_more_demand_keeps_the_same_customers_in_the_same_order(runs):
     one increasing function of time, the same for every replication. Customer k keeps its
     place in line (and its other variates, drawn by index); only new customers are added,
     after the last of the smaller run in the unit-rate clock, about 10% more of them."""
-    edges, rates = rate_steps(None, DAILY, PROFILE, HOUR, START, END)
+    edges, rates = rate_steps(Volume(daily=DAILY, profile=PROFILE), HOUR, START, END)
     cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(edges))))
 
     def g(t: np.ndarray) -> np.ndarray:

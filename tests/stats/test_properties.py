@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.records import ABANDONED, ANSWERED, IN_SERVICE, WAITING
+from sim.engine.records import ABANDONED, ANSWERED, CLOSED, IN_SERVICE, WAITING
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.scenario.load import parse_scenario
@@ -86,12 +86,18 @@ def test_every_contact_is_accounted_for(scenario, seed):
     horizon, and its times and agent agree with that."""
     r = simulate(scenario, replication_seed(seed, 0))
     has_answer, has_end = ~np.isnan(r.answered), ~np.isnan(r.ended)
-    assert set(np.unique(r.status)) <= {WAITING, IN_SERVICE, ANSWERED, ABANDONED}
-    # never taken: waiting or abandoned; taken: in service, done, or back in queue for the
-    # next message of its case
-    assert set(np.unique(r.status[~has_answer])) <= {WAITING, ABANDONED}
-    assert not (r.status[has_answer] == ABANDONED).any()
-    assert np.array_equal(has_end, np.isin(r.status, [ANSWERED, ABANDONED]))
+    assert set(np.unique(r.status)) <= {WAITING, IN_SERVICE, ANSWERED, ABANDONED, CLOSED}
+    # never taken: waiting, abandoned or turned away by a closed channel; taken: in service,
+    # done, or back in queue for the next message of its case
+    assert set(np.unique(r.status[~has_answer])) <= {WAITING, ABANDONED, CLOSED}
+    assert not np.isin(r.status[has_answer], [ABANDONED, CLOSED]).any()
+    assert np.array_equal(has_end, np.isin(r.status, [ANSWERED, ABANDONED, CLOSED]))
+    specs = list(scenario.channels.values())
+    for i in np.flatnonzero(r.status == CLOSED):  # met its channel closed, at its arrival
+        spec = specs[r.channel[i]]
+        assert r.ended[i] == r.arrival[i] and spec.closed_action != "queue"
+        assert not spec.hours.is_open(r.arrival[i]) or spec.hours.next_open(r.arrival[i]) \
+            == r.arrival[i], "turned away while open"
     assert np.array_equal(r.pool >= 0, has_answer)
     assert np.all(r.arrival >= -scenario.warmup)
     assert np.all(r.answered[has_answer] >= r.arrival[has_answer])
@@ -101,7 +107,6 @@ def test_every_contact_is_accounted_for(scenario, seed):
     started = np.where(has_answer, r.answered, r.arrival)
     assert np.all(r.ended[has_end] >= started[has_end])
     assert np.all(r.ended[has_end] <= scenario.horizon)
-    specs = list(scenario.channels.values())
     skills = [set(p.skills) for p in scenario.pools.values()]
     for i in np.flatnonzero(has_answer):
         ch = r.channels[r.channel[i]]

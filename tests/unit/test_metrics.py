@@ -168,7 +168,7 @@ def test_contacts_table_leaves_out_warmup_and_names_codes():
     assert table["agent"].dtype == np.int32 and table["contact"].dtype == np.int32
     assert table["need"].tolist() == list(range(1, 10)) and (table["parent"] == -1).all()
     assert list(table["cause"].cat.categories) == ["first", "retry", "public_complaint",
-                                                   "redirect", "escalated"]
+                                                   "redirect", "escalated", "after_closed"]
     assert (table["cause"] == "first").all()
     assert table["replied"].iloc[7] == 2300.0 and np.isnan(table["replied"].iloc[6])
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sim.model.arrivals import arrival_times, rate_steps
 from sim.model.staffing import paid_steps, staffed_seconds
 from sim.model.units import DAY, HOUR, MINUTE, format_duration, parse_duration
+from sim.scenario.demand import Volume
 from sim.scenario.schema import Hours, Pool, Shift
 
 # ---- durations --------------------------------------------------------------------------
@@ -90,13 +91,13 @@ def integral(edges: np.ndarray, rates: np.ndarray, a: float, b: float) -> float:
 
 
 def test_rate_steps_constant_per_hour():
-    edges, rates = rate_steps(90.0, None, None, INTERVAL, -600.0, 7200.0)
+    edges, rates = rate_steps(Volume(per_hour=90.0), INTERVAL, -600.0, 7200.0)
     np.testing.assert_array_equal(edges, [-600.0, 7200.0])
     np.testing.assert_allclose(rates, [90.0 / 3600.0])
 
 
 def test_rate_steps_constant_daily():
-    edges, rates = rate_steps(None, 4800.0, None, INTERVAL, 0.0, DAY)
+    edges, rates = rate_steps(Volume(daily=4800.0), INTERVAL, 0.0, DAY)
     np.testing.assert_array_equal(edges, [0.0, DAY])
     assert integral(edges, rates, 0.0, DAY) == pytest.approx(4800.0)
 
@@ -106,7 +107,7 @@ def test_rate_steps_constant_daily():
     (-1.0, 7200.0), (100.0, 200.0), (-7200.0, 0.5), (1800.0, 3600.0), (-1800.0 * 7, 1799.0),
 ])
 def test_rate_steps_profile_edges_cover_the_run_exactly(start, end):
-    edges, rates = rate_steps(None, 1000.0, PROFILE, INTERVAL, start, end)
+    edges, rates = rate_steps(Volume(daily=1000.0, profile=PROFILE), INTERVAL, start, end)
     assert edges[0] == start and edges[-1] == end
     assert len(rates) == len(edges) - 1
     widths = np.diff(edges)
@@ -122,7 +123,7 @@ def test_rate_steps_profile_edges_cover_the_run_exactly(start, end):
 
 
 def test_rate_steps_partial_first_and_last_pieces():
-    edges, rates = rate_steps(None, 1000.0, PROFILE, INTERVAL, -5000.0, 1000.0)
+    edges, rates = rate_steps(Volume(daily=1000.0, profile=PROFILE), INTERVAL, -5000.0, 1000.0)
     # -5000 is in [-5400, -3600): the 46th interval of the previous day (22:30-23:00)
     np.testing.assert_array_equal(edges, [-5000.0, -3600.0, -1800.0, 0.0, 1000.0])
     expected = [PROFILE[45], PROFILE[46], PROFILE[47], PROFILE[0]]
@@ -131,7 +132,8 @@ def test_rate_steps_partial_first_and_last_pieces():
 
 @pytest.mark.parametrize("daily", [1.0, 480.0, 12345.0])
 def test_rate_steps_integrates_to_daily_over_each_day(daily):
-    edges, rates = rate_steps(None, daily, PROFILE, INTERVAL, -1.5 * DAY, 3 * DAY + 700.0)
+    edges, rates = rate_steps(Volume(daily=daily, profile=PROFILE), INTERVAL, -1.5 * DAY,
+                              3 * DAY + 700.0)
     for day in (-1, 0, 1, 2):
         assert integral(edges, rates, day * DAY, (day + 1) * DAY) == pytest.approx(daily)
     # the half day of warm-up is the previous evening: weights of 12:00-24:00
@@ -141,7 +143,7 @@ def test_rate_steps_integrates_to_daily_over_each_day(daily):
 
 def test_rate_steps_profile_of_another_interval():
     hourly = [0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 3, 2, 1, 1, 0, 0, 0, 0]
-    edges, rates = rate_steps(None, 240.0, hourly, HOUR, -2 * HOUR, DAY)
+    edges, rates = rate_steps(Volume(daily=240.0, profile=hourly), HOUR, -2 * HOUR, DAY)
     assert integral(edges, rates, 0.0, DAY) == pytest.approx(240.0)
     assert integral(edges, rates, -2 * HOUR, 0.0) == 0.0  # 22:00-24:00 has weight 0
     assert integral(edges, rates, 9 * HOUR, 10 * HOUR) == pytest.approx(240.0 * 4 / sum(hourly))
@@ -153,7 +155,7 @@ def test_rate_steps_profile_of_another_interval():
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize(("start", "end"), [(0.0, DAY), (-5000.0, DAY + 333.0)])
 def test_arrival_times_sorted_inside_the_run(seed, start, end):
-    edges, rates = rate_steps(None, 2000.0, PROFILE, INTERVAL, start, end)
+    edges, rates = rate_steps(Volume(daily=2000.0, profile=PROFILE), INTERVAL, start, end)
     times = arrival_times(np.random.default_rng(seed), edges, rates)
     assert times.dtype == np.float64
     assert len(times) > 0
@@ -189,7 +191,7 @@ def test_arrival_times_zero_rate_pieces_get_no_arrivals(zero):
 
 def test_profile_with_a_closed_night_gets_no_night_arrivals():
     hourly = [0] * 6 + [1] * 16 + [0] * 2  # nobody calls 22:00-06:00
-    edges, rates = rate_steps(None, 1600.0, hourly, HOUR, -2 * HOUR, DAY)
+    edges, rates = rate_steps(Volume(daily=1600.0, profile=hourly), HOUR, -2 * HOUR, DAY)
     times = arrival_times(np.random.default_rng(1), edges, rates)
     tod = times % DAY
     assert np.all((tod >= 6 * HOUR) & (tod < 22 * HOUR))

@@ -384,7 +384,7 @@ def test_empirical_ppf_gives_each_value_equally_often(tmp_path):
 def test_empty_file_lists_every_missing_key(tmp_path):
     path = write(tmp_path, "")
     lines = refusal(path).splitlines()
-    for key in ("name", "horizon", "demand", "choice", "channels", "pools"):
+    for key in ("name", "horizon", "demand", "channels", "pools"):
         assert f"{path}: {key}: required key is missing" in lines
 
 
