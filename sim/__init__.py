@@ -13,6 +13,9 @@ The Python API, for notebooks and scripts:
     plan.plan, plan.staffed  # agents per interval and pool (shifts where rostered); the file
     plan.confirmation.goals  # each goal in a confirming run on other seeds, with its CI
     scenario = sim.load("scenarios/erlang-c.toml")   # a validated Scenario model
+    fit = sim.fit_log("contacts.csv", deferred=["email"], agents="agents.csv")
+    check = sim.backtest(fit)  # the fitted scenario over the log's days, against the log
+    check.table             # per channel and measure: observed, simulated, CI, range of a log
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ _API = {
     "sweep": ("sim.runner.sweep", "sweep"),
     "staff": ("sim.staffing.staff", "staff"),
     "load": ("sim.scenario.load", "load_scenario"),
+    "fit_log": ("sim.fit.run", "fit_log"),
+    "fitted_scenario": ("sim.fit.run", "fitted_scenario"),
+    "backtest": ("sim.fit.run", "backtest"),
     "Scenario": ("sim.scenario.schema", "Scenario"),
 }
 

@@ -4,11 +4,12 @@ the log."""
 from __future__ import annotations
 
 import argparse
-import tomllib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import (
@@ -66,28 +67,26 @@ def add(commands) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace, console: Console) -> int:
-    from sim.fit.agents import read_agents
-    from sim.fit.log import LogError, parse_columns, read_log
-    from sim.fit.model import FitError, fit_log
+    from sim.fit.log import LogError, parse_columns
+    from sim.fit.model import FitError
+    from sim.fit.run import fit_log, fitted_scenario
     from sim.fit.scenario import scenario_name, scenario_toml
     from sim.report.atomic import write_text_atomic
-    from sim.scenario.load import ScenarioError, parse_scenario
+    from sim.scenario.load import ScenarioError
 
     try:
         interval = _interval(args.interval)
-        if args.out.suffix != ".toml":
-            raise LogError(f"--out {args.out}: a scenario file ends in .toml")
+        _check_target(args.out)
         if args.backtest and args.agents is None:
             raise LogError("--backtest: give --agents, the staffing that handled the log "
                            "(the backtest runs the model with it)")
-        log = read_log(args.log, parse_columns(args.columns) if args.columns else None,
-                       args.drop_bad)
-        agents = read_agents(args.agents, log.channels, args.drop_bad) if args.agents else None
-        deferred = {c.strip() for c in args.deferred.split(",") if c.strip()}
-        fit = fit_log(log, interval, deferred, agents)
+        fit = fit_log(args.log, columns=parse_columns(args.columns) if args.columns
+                           else None, interval=interval,
+                           deferred=[c.strip() for c in args.deferred.split(",") if c.strip()],
+                           agents=args.agents, drop_bad=args.drop_bad)
         name = scenario_name(args.out.stem)
         text = scenario_toml(fit, name)
-        scenario = parse_scenario(tomllib.loads(text), str(args.out))  # what sim run reads
+        scenario = fitted_scenario(fit, name, str(args.out))
     except (LogError, FitError, ScenarioError, ValueError) as err:
         error(console, str(err))
         return EXIT_BAD_INPUT
@@ -95,26 +94,49 @@ def main(args: argparse.Namespace, console: Console) -> int:
         else None
     if args.backtest and out is None:
         return EXIT_BAD_INPUT
-    _dropped(log, agents, console)
-    write_text_atomic(args.out, text)
+    _dropped(fit, console)
+    try:
+        write_text_atomic(args.out, text)
+    except OSError as err:
+        error(console, f"{args.out}: cannot write the scenario: {err.strerror or err}")
+        return EXIT_BAD_INPUT
     if not args.quiet:
         Console().print(_fitted(fit))
         print(f"scenario: {args.out}")
     if not args.backtest:
         return 0
+    from sim.fit.run import backtest
+    from sim.report.backtest import write_backtest
+
     try:
-        bt = _backtest(fit, scenario, args, console)
+        with progress(args, console) as bar:
+            task = bar.add_task(f"backtest: {fit.days}-day logs", total=args.replications)
+            bt = backtest(fit, scenario, args.replications, args.seed, args.workers,
+                          args.scheduler, on_done=lambda _: bar.advance(task))
     except SchedulerError as err:
         error(console, failure_message(err))
         return EXIT_BAD_INPUT
-    from sim.report.backtest import write_backtest
-
     paths = write_backtest(bt, out, name)
     if not args.quiet:
         Console().print(_backtest_table(bt))
         print(f"backtest in {out}/ ({', '.join(p.name for p in paths)})\n"
               f"report: {paths[-1]}")
     return 0
+
+
+def _check_target(out: Path) -> None:
+    """--out must be a .toml file that can be written, checked before any work."""
+    from sim.fit.log import LogError
+
+    if out.suffix != ".toml":
+        raise LogError(f"--out {out}: a scenario file ends in .toml")
+    if out.exists() and not out.is_file():
+        raise LogError(f"--out {out}: is not a file")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise LogError(f"--out {out}: cannot write there ({folder} is not a writable folder)")
 
 
 def _interval(text: str) -> float:
@@ -129,41 +151,23 @@ def _interval(text: str) -> float:
     return seconds
 
 
-def _dropped(log, agents, console: Console) -> None:
-    for what, dropped, rows, first in (
-            ("log", log.dropped, log.rows, log.first_problem),
-            ("staffing file", *(agents.attrs.get(k) for k in ("dropped", "rows",
-                                                               "first_problem")))
-            if agents is not None else ("", 0, 0, None)):
-        if dropped:
-            warn(console, f"--drop-bad: {dropped:,} of {rows:,} rows of the {what} skipped "
-                 f"(the first: {first})")
-
-
-def _backtest(fit: LogFit, scenario, args: argparse.Namespace, console: Console) -> Backtest:
-    from sim.fit.backtest import backtest_scenario, compare, simulated_contacts
-    from sim.fit.measures import log_contacts
-    from sim.runner.run import run
-
-    model = backtest_scenario(scenario, fit.days, fit.log.start.weekday())
-    with progress(args, console) as bar:
-        task = bar.add_task(f"backtest: {fit.days}-day logs", total=args.replications)
-        result = run(model, args.replications, args.seed, args.workers,
-                     on_done=lambda _: bar.advance(task), scheduler=args.scheduler)
-    return compare(log_contacts(fit.log.table, fit.log.start), simulated_contacts(result),
-                   fit.days, model)
+def _dropped(fit: LogFit, console: Console) -> None:
+    for what, dropped, rows, first in fit.dropped():
+        warn(console, f"--drop-bad: {dropped:,} of {rows:,} rows of the {what} skipped "
+             f"(the first: {first})")
 
 
 def _fitted(fit: LogFit) -> Table:
     from sim.report.formats import duration
 
-    table = Table(title=f"fitted from {fit.log.path.name}: {fit.log.rows:,} contacts, "
-                        f"{fit.days} days", title_justify="left")
+    dropped = f" ({fit.log.dropped:,} bad rows skipped)" if fit.log.dropped else ""
+    table = Table(title=f"fitted from {escape(fit.log.path.name)}: {len(fit.log.table):,} "
+                        f"contacts{dropped}, {fit.days} days", title_justify="left")
     for column in ("channel", "per day", "handle time", "patience", "naive", "peak agents"):
         table.add_column(column, justify="right" if column in {"per day", "naive"} else "left")
     for ch in fit.channels.values():
         p = ch.patience
-        table.add_row(ch.name, f"{ch.volume.daily:,.1f}", _dist(ch.handle.dist),
+        table.add_row(escape(ch.name), f"{ch.volume.daily:,.1f}", _dist(ch.handle.dist),
                       _dist(p.dist) if p else "none (deferred)" if ch.kind == "deferred" else
                       "nobody abandoned", duration(p.naive_mean) if p else "",
                       str(max(ch.agents)) if ch.agents else "assumed")
@@ -186,15 +190,15 @@ def _backtest_table(bt: Backtest) -> Table:
 
     table = Table(title=f"backtest: the log against {bt.replications} simulated "
                         f"{bt.days}-day logs", title_justify="left")
-    for column in ("channel", "measure", "observed", "simulated ± 95% CI", "one log ± 95%",
+    for column in ("channel", "measure", "observed", "simulated ± CI", "range of a log",
                    ""):
         table.add_column(column, justify="left" if column in {"channel", "measure", ""}
                          else "right")
     for r in bt.table.itertuples():
-        table.add_row(r.channel, LABELS[r.metric], shown(r.metric, r.observed),
+        table.add_row(escape(r.channel), LABELS[r.metric], shown(r.metric, r.observed),
                       f"{shown(r.metric, r.simulated)} ±{shown(r.metric, r.ci_high - r.simulated)}",
                       f"±{shown(r.metric, r.range_high - r.simulated)}",
                       "[green]ok[/]" if r.consistent else "[red]outside[/]")
-    table.caption = ("ok: the log lies within the 95% range of one simulated log of its "
-                     "length")
+    table.caption = ("ok: the log lies in the range of one simulated log of its length "
+                     "(family-wise 95% over the table)")
     return table

@@ -7,6 +7,7 @@ row 2; for parquet, the 1-based data row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -69,33 +70,60 @@ def read_agents(path: Path, channels: Iterable[str], drop_bad: bool = False) -> 
 
 def average_day_agents(agents: pd.DataFrame, interval: float) -> dict[str, list[float]]:
     """For each channel of `agents` (sorted), the mean agents in each `interval` (seconds, a
-    divisor of a day) of the day over the days observed. A day counts for a channel when the
-    file has at least one row for that channel that day; within it, an interval the file omits
-    counts as 0 agents (a closed hour need not be written out), while a day without a single
-    row is not observed and left out of the mean, not taken as a day with no agents. Raises
-    LogError for an interval_start off the grid of `interval` from midnight."""
+    divisor of a day) of the day over the days observed.
+
+    A row holds for the file's own interval (the most common step between a channel's rows
+    within a day, e.g. a 30-minute export), which may be finer or coarser than `interval`:
+    each interval gets the time-weighted mean of the rows it covers. A day counts for a
+    channel when the file has at least one row for that channel that day; within it, an
+    interval the file omits counts as 0 agents (a closed hour need not be written out),
+    while a day without a single row is not observed and left out of the mean. Raises
+    LogError for an interval_start off the file's own grid from midnight."""
     slots = round(DAY / interval) if interval > 0 else 0
     if slots < 1 or abs(slots * interval - DAY) > 1e-6:
         raise ValueError(f"an interval of {format_duration(interval)} does not divide a day")
     start = agents["interval_start"]
     day = start.dt.normalize()
-    since = (start - day).to_numpy().astype("timedelta64[ns]").astype(np.int64)
-    step = round(interval * 1e9)
-    off = since % step != 0
-    if off.any():
-        i = int(off.argmax())
+    since = ((start - day) / pd.Timedelta(seconds=1)).to_numpy(float)
+    step = _file_step(agents, since)
+    divides = round(DAY) % round(step) == 0
+    off = np.abs(since / step - np.round(since / step)) > 1e-6
+    if off.any() or not divides:
+        i = int(off.argmax()) if divides else 0
         name = agents.attrs.get("path", "the staffing file")
         where = (f"row {agents.index[i]}" if agents.index.name == "row"
                  else f"entry {i + 1}")
-        raise LogError(f"{name}: {where}, column 'interval_start': {start.iloc[i]} is not on the "
-                       f"{format_duration(interval)} grid (intervals start at midnight and every "
-                       f"{format_duration(interval)} after)")
-    slot = since // step
+        reason = (f"is not on the file's {format_duration(step)} grid (its rows are mostly "
+                  f"{format_duration(step)} apart, from midnight)" if divides else
+                  f"starts rows {format_duration(step)} apart, which does not divide a day")
+        raise LogError(f"{name}: {where}, column 'interval_start': {start.iloc[i]} {reason}")
+    # both grids as whole multiples of a common piece, in whole seconds
+    piece = math.gcd(round(step), round(interval))
+    per_row, per_slot = round(step) // piece, round(interval) // piece
+    first = np.round(since / piece).astype(np.int64)
     means: dict[str, list[float]] = {}
     for channel in sorted(agents["channel"].unique()):
         mine = (agents["channel"] == channel).to_numpy()
-        days = day[mine].nunique()
-        total = np.bincount(slot[mine], weights=agents["agents"].to_numpy()[mine],
-                            minlength=slots)
-        means[channel] = (total / days).tolist()
+        pieces = np.zeros(slots * per_slot)
+        for offset in range(per_row):  # each row covers per_row pieces from its start
+            at = first[mine] + offset
+            inside = at < len(pieces)
+            np.add.at(pieces, at[inside], agents["agents"].to_numpy()[mine][inside])
+        per_interval = pieces.reshape(slots, per_slot).mean(axis=1)
+        means[channel] = (per_interval / day[mine].nunique()).tolist()
     return means
+
+
+def _file_step(agents: pd.DataFrame, since: np.ndarray) -> float:
+    """The file's own interval in seconds: the most common step between consecutive rows of
+    a channel within a day (the largest of equally common ones); with one row a day, the
+    coarsest grid from midnight all rows lie on."""
+    frame = pd.DataFrame({"channel": agents["channel"].to_numpy(),
+                          "day": agents["interval_start"].dt.normalize().to_numpy(),
+                          "since": np.round(since)})
+    steps = frame.sort_values(["channel", "day", "since"]).groupby(
+        ["channel", "day"], sort=False)["since"].diff().dropna()
+    steps = steps[steps > 0]
+    if len(steps):
+        return float(steps.mode().max())
+    return float(math.gcd(round(DAY), *(round(x) for x in since)))

@@ -42,16 +42,26 @@ class LogFit:
     channels: dict[str, ChannelFit]
     agents_days: int | None  # days the staffing file covers
 
+    agents_read: tuple[int, int, str | None] | None = None  # rows, dropped, first problem
+
     @property
     def days(self) -> int:
         return round((self.log.end - self.log.start) / pd.Timedelta(days=1))
+
+    def dropped(self) -> list[tuple[str, int, int, str | None]]:
+        """(file, rows dropped, rows read, the first problem) where --drop-bad skipped rows."""
+        out = [("log", self.log.dropped, self.log.rows, self.log.first_problem)]
+        if self.agents_read is not None:
+            rows, dropped, first = self.agents_read
+            out.append(("staffing file", dropped, rows, first))
+        return [entry for entry in out if entry[1]]
 
 
 class FitError(ValueError):
     """The log cannot give a model (e.g. a channel with no answered contact)."""
 
 
-def fit_log(log: ContactLog, interval: float, deferred: set[str],
+def fit_contacts(log: ContactLog, interval: float, deferred: set[str],
             agents: pd.DataFrame | None = None) -> LogFit:
     """Each channel of the log fitted; `deferred` channels have no abandonment."""
     unknown = deferred - set(log.channels)
@@ -64,8 +74,10 @@ def fit_log(log: ContactLog, interval: float, deferred: set[str],
         rows = log.table[log.table["channel"] == name]
         fits[name] = _fit_channel(name, "deferred" if name in deferred else "realtime", rows,
                                   log, interval, staffing.get(name))
-    days = None if agents is None else agents["interval_start"].dt.normalize().nunique()
-    return LogFit(log, interval, fits, days)
+    if agents is None:
+        return LogFit(log, interval, fits, None)
+    return LogFit(log, interval, fits, agents["interval_start"].dt.normalize().nunique(),
+                  (agents.attrs["rows"], agents.attrs["dropped"], agents.attrs["first_problem"]))
 
 
 def _fit_channel(name: str, kind: str, rows: pd.DataFrame, log: ContactLog, interval: float,

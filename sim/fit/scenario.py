@@ -7,7 +7,7 @@ import re
 
 from sim.fit.model import ChannelFit, LogFit, square_root_staffing
 from sim.model.units import format_duration
-from sim.report.toml import dumps
+from sim.scenario.toml import dumps
 
 # assumption: the usual 80/20 for calls and chats, and a working day for messages
 TARGETS = {"realtime": {"within": "20s", "share": 0.8},

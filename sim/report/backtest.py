@@ -45,7 +45,7 @@ def write_backtest(bt: Backtest, out: Path, title: str) -> list[Path]:
 
 def _html(bt: Backtest, title: str) -> str:
     head = ("<tr><th>channel</th><th>measure</th><th>observed</th><th>simulated</th>"
-            "<th>95% CI</th><th>95% range of one log</th><th></th></tr>")
+            "<th>95% CI</th><th>range of one log</th><th></th></tr>")
     rows = []
     for r in bt.table.itertuples():
         mark = "consistent" if r.consistent else "outside"
@@ -60,12 +60,14 @@ def _html(bt: Backtest, title: str) -> str:
     body = [f"<h1>Backtest: {escape(title)}</h1>",
             f'<p class="sub">The fitted scenario run {bt.replications} times over the log\'s '
             f"{bt.days} days with the observed staffing. A measure is consistent when the "
-            "log's value lies in the 95% range of one simulated log of the same length.</p>",
+            "log's value lies in the range of one simulated log of the same length "
+            "(family-wise 95% over the table: a right model passes every measure in 95% of "
+            "logs).</p>",
             f'<div class="wide"><table>{head}{"".join(rows)}</table></div>',
             "<h2>Through the day</h2>",
             figure("intraday.png", png(_intraday_figure(bt)),
                    "Observed (black) against simulated (colour, with the 95% range of one "
-                   "log) by time of day")]
+                   "log in each interval) by time of day")]
     return page(f"Backtest: {title}", body, "sim fit --backtest")
 
 

@@ -17,7 +17,8 @@ SHARES = {"abandon_rate", "delayed_share", "service_level", "escalation_rate",
           "resolved_share", "self_service_share", "occupancy"}
 TIMES = {"wait_mean", "wait_p50", "wait_p90", "first_response_mean", "resolution_time_mean"}
 LABELS = {
-    "offered": "offered", "answered": "answered", "abandoned": "abandoned",
+    "offered": "offered", "met_closed": "met the channel closed", "answered": "answered",
+    "abandoned": "abandoned",
     "abandon_rate": "abandoned", "delayed_share": "had to wait", "wait_mean": "mean wait",
     "wait_p50": "median wait", "wait_p90": "90th percentile wait",
     "service_level": "service level", "first_response_mean": "mean time to first reply",

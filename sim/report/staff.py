@@ -18,8 +18,8 @@ from sim.report.atomic import write_atomic, write_text_atomic
 from sim.report.figures import panels, png, style
 from sim.report.formats import HOUR
 from sim.report.plots import clock, time_of_day_axis
-from sim.report.toml import dumps
 from sim.runner.run import scenario_hash
+from sim.scenario.toml import dumps
 from sim.staffing.staff import StaffResult
 
 if TYPE_CHECKING:

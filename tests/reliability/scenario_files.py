@@ -51,7 +51,21 @@ def shrink(data: dict) -> dict:
     return data
 
 
+def by_channel(data: dict) -> dict:
+    """The same scenario with a volume per channel and a phone that closes, so the fuzzer
+    reaches `demand.channels`, `weekdays` and `when_closed`."""
+    data = copy.deepcopy(data)
+    data["demand"] = {"channels": {
+        "phone": {"daily": 900.0, "weekdays": [1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.3]},
+        "email": {"per_hour": 20.0}}}
+    data["channels"]["phone"]["hours"] = {"open": "0h10min", "close": "0h20min"}
+    data["channels"]["phone"]["when_closed"] = "return"
+    data["channels"]["phone"]["return_delay"] = {"dist": "exponential", "mean": "2min"}
+    return data
+
+
 SOURCES = {"BASE": shrink(tomllib.loads(BASE)),
+           "BASE-by-channel": by_channel(shrink(tomllib.loads(BASE))),
            **{p.stem: shrink(tomllib.loads(p.read_text(encoding="utf-8"))) for p in SHIPPED}}
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 
 import sim as api
 from sim.cli import main
-from sim.report.toml import dumps
 from sim.scenario.load import load_scenario, parse_scenario
+from sim.scenario.toml import dumps
 from tests.smoke.test_cli import sim
 from tests.support import edit, write
 

@@ -366,13 +366,26 @@ def test_average_day_agents_counts_a_missing_interval_as_0_and_a_missing_day_not
 
 
 def test_average_day_agents_refuses_an_interval_off_the_grid(tmp_path):
+    path = csv(tmp_path, AGENTS, "2024-01-05 10:00,phone,2", "2024-01-05 10:30,phone,4",
+               "2024-01-05 11:00,phone,4", "2024-01-05 11:07,phone,4", name="agents.csv")
+    with pytest.raises(LogError) as info:
+        average_day_agents(read_agents(path, ["phone"]), 1800)
+    assert str(info.value).startswith(
+        f"{path}: row 5, column 'interval_start': 2024-01-05 11:07:00 is not on the file's "
+        "30min grid")
     path = csv(tmp_path, AGENTS, "2024-01-05 10:00,phone,2", "2024-01-05 10:07,phone,4",
                name="agents.csv")
-    agents = read_agents(path, ["phone"])
-    with pytest.raises(LogError) as info:
-        average_day_agents(agents, 1800)
-    assert str(info.value).startswith(
-        f"{path}: row 3, column 'interval_start': 2024-01-05 10:07:00 is not on the 30min grid")
-    assert average_day_agents(agents, 60)["phone"][607] == 4.0
+    with pytest.raises(LogError, match="7min apart, which does not divide a day"):
+        average_day_agents(read_agents(path, ["phone"]), 1800)
+
+
+@pytest.mark.parametrize("interval", [900, 1800, 3600])
+def test_average_day_agents_spreads_the_files_own_intervals_over_the_profiles(tmp_path,
+                                                                               interval):
+    rows = [f"2024-01-05 {h:02d}:{m:02d},phone,{h}" for h in range(24) for m in (0, 30)]
+    agents = read_agents(csv(tmp_path, AGENTS, *rows, name="agents.csv"), ["phone"])
+    means = average_day_agents(agents, interval)["phone"]
+    hours = np.arange(0, 24, interval / 3600)
+    assert means == pytest.approx(np.floor(hours) if interval <= 1800 else hours)
     with pytest.raises(ValueError, match="does not divide a day"):
         average_day_agents(agents, 7 * 60)

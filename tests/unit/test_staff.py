@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.units import HOUR
-from sim.report.toml import dumps
 from sim.scenario.channels import Hours
 from sim.scenario.load import load_scenario, parse_scenario
+from sim.scenario.toml import dumps
 from sim.staffing.cells import Goal, Problem, StaffingError, build_problem, open_seconds
 from sim.staffing.evaluate import COUNTS, Sample, pooled, verdict_of
 from sim.staffing.load import first_contacts
