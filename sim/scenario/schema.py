@@ -121,6 +121,11 @@ class Scenario(Strict):
         return self
 
     def _check_channel_names(self) -> None:
+        for table, names in (("channels", self.channels), ("pools", self.pools)):
+            for name in names:  # the output tables' rows for every channel, and for pools
+                if name == "all" or name.startswith("pool:"):
+                    raise ValueError(f"{table}.{name}: the name 'all' and names starting "
+                                     "with 'pool:' are reserved for the output tables")
         known = ", ".join(self.channels)
 
         def check(path: str, name: str | None) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 from typing import Any
 
 HEADER_DEPTH = 2  # `[a]` and `[a.b]` are headers; deeper tables are written inline
+COMMENT_WIDTH = 92  # a comment's text per line, after its "# "
 PER_LINE = 12  # values per line of a long array (a day of 30-min intervals: 4 lines of 6 h)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -49,7 +51,11 @@ def _long(value: Any) -> bool:
 
 
 def _comment(text: str | None) -> list[str]:
-    return [f"# {line}".rstrip() for line in text.splitlines()] if text else []
+    """`# ` lines, each line of `text` wrapped to fit the width of a scenario file."""
+    if not text:
+        return []
+    return [f"# {part}".rstrip() for line in text.splitlines()
+            for part in textwrap.wrap(line, COMMENT_WIDTH, break_on_hyphens=False) or [""]]
 
 
 def _key(key: str) -> str:

@@ -160,6 +160,8 @@ BROKEN = [
     ("agents-per-interval-beyond-a-day", "agents = 3", f"agents = [{', '.join(['1'] * 49)}]",
      "pools.team.agents", "cover more than a day"),
     ("name-not-a-folder", 'name = "mini"', 'name = "../mini"', "name", "names a folder"),
+    ("channel-named-all", "[channels.email]", "[channels.all]", "channels.all", "reserved"),
+    ("pool-named-pool:", "[pools.team]", '[pools."pool:x"]', "pools.pool:x", "reserved"),
     ("nan-rate", "per_hour = 60", "per_hour = nan", "demand.per_hour", "finite"),
     ("inf-rate", "per_hour = 60", "per_hour = inf", "demand.per_hour", "finite"),
     ("nan-duration", 'horizon = "2h"', "horizon = nan", "horizon", "finite"),
