@@ -68,6 +68,18 @@ def listing(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
+def unwrapped(text: str) -> str:
+    """The TOML with each block of comment lines joined into one line (the writer wraps
+    comments to the file's width)."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("# ") and lines and lines[-1].startswith("# "):
+            lines[-1] += " " + line[2:]
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 def comments_above(text: str, key: str) -> list[str]:
     """The line just above each line of the TOML that sets `key` (its comment, if any)."""
     lines = text.splitlines()
@@ -123,7 +135,7 @@ def test_the_example_log_gives_a_scenario_sim_run_takes_with_its_sources_cited(t
     assert "scenario: fitted.toml" in result.stdout
 
     # the comments cite the log, its dates and size, and each fit's statistic
-    text = out.read_text(encoding="utf-8")
+    text = unwrapped(out.read_text(encoding="utf-8"))
     header = text.splitlines()[0]
     assert header.startswith("# Fitted by `sim fit` from contacts.csv: ")
     assert f"{len(frame):,} rows (0 dropped as bad)" in header
@@ -441,7 +453,7 @@ def test_drop_bad_skips_the_bad_rows_and_says_how_many(dropped):
                                     "skipped (the first: contacts.csv: row 32, column "
                                     "'arrival': 'not a time' is not a timestamp)")
     assert result.stderr.count("\n") == 1, result.stderr
-    text = (folder / "fitted.toml").read_text(encoding="utf-8")
+    text = unwrapped((folder / "fitted.toml").read_text(encoding="utf-8"))
     assert f"from contacts.csv: {rows:,} rows (3 dropped as bad)" in text.splitlines()[0]
     counted = [int(m.replace(",", "")) for m in re.findall(r"^# \w+: ([\d,]+) contacts in ",
                                                            text, flags=re.M)]

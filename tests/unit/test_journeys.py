@@ -169,7 +169,7 @@ def test_a_case_of_several_messages_takes_several_exchanges():
 def test_a_need_stops_after_max_contacts():
     ping = {"kind": "realtime", "handle_time": EXP, "fcr": 0.0}
     sc = scenario({"a": ping, "b": ping, "c": ping},
-                  {"all": {"skills": ["a", "b", "c"], "agents": 10}},
+                  {"everyone": {"skills": ["a", "b", "c"], "agents": 10}},
                   {"a": 0.4, "b": 0.3, "c": 0.3},
                   journeys={"on_unresolved": {"retry": 1.0}, "max_contacts": 2})
     r = run(sc)
@@ -193,7 +193,7 @@ def test_self_service_and_choice_shares_reproduce_the_tables():
                   "self_service": {"US": 0.2, "EU": 0.1}},
         "choice": tables,
         "channels": {"phone": EMAIL, "email": EMAIL, "twitter": TWITTER},
-        "pools": {"all": {"skills": ["phone", "email", "twitter"], "agents": 0}},
+        "pools": {"everyone": {"skills": ["phone", "email", "twitter"], "agents": 0}},
     })
     r = run(sc)
     needs = r.needs
@@ -239,7 +239,7 @@ def test_a_table_per_reason_and_region_applies_to_that_region_only():
         "choice": {"default": {"phone": 0.8, "email": 0.2},
                    "question/EU": {"phone": 0.2, "email": 0.8}},
         "channels": {"phone": EMAIL, "email": EMAIL},
-        "pools": {"all": {"skills": ["phone", "email"], "agents": 0}},
+        "pools": {"everyone": {"skills": ["phone", "email"], "agents": 0}},
     })
     r = run(sc)
     region = r.needs.region[r.need]
