@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.model.units import DAY
 from sim.report.figures import panels, pick, png, style
 from sim.report.formats import HOUR, duration, time_unit
 from sim.runner.run import RunResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+LONG = 2 * DAY
 
 
 def render_plots(result: RunResult) -> dict[str, bytes]:
@@ -64,19 +67,53 @@ def time_of_day_axis(ax, horizon: float, label: bool = True) -> None:
         ax.set_xlabel("time of day (h)", fontsize=8)
 
 
+def is_long(result: RunResult) -> bool:
+    """A horizon of more than two days: its plots show the average day by time of day, and
+    each day faintly behind it, rather than one mark per interval."""
+    return result.scenario.horizon > LONG
+
+
+def span(result: RunResult) -> float:
+    """The x axis' length in seconds: the horizon, or a day for a long one."""
+    return DAY if is_long(result) else result.scenario.horizon
+
+
 def _series(result: RunResult, channel: str, metric: str) -> pd.DataFrame:
     """One (channel, metric) of intervals.csv, by interval, with `x` the interval's midpoint in
-    hours."""
+    hours; for a long horizon, by interval of the day: the mean over the days with the 95%
+    t-interval over them, and each day's means in `attrs["days"]` (days x intervals)."""
     i = result.intervals
     rows = i[(i.channel == channel) & (i.metric == metric)].sort_values("interval_start")
     width = result.scenario.interval
-    ends = np.minimum(rows.interval_start.to_numpy() + width, result.scenario.horizon)
-    return rows.assign(x=(rows.interval_start.to_numpy() + ends) / 2 / HOUR)
+    start = rows.interval_start.to_numpy(float)
+    if not is_long(result):
+        ends = np.minimum(start + width, result.scenario.horizon)
+        return rows.assign(x=(start + ends) / 2 / HOUR)
+    days = pd.DataFrame({"day": start // DAY, "tod": start % DAY,
+                         "mean": rows["mean"].to_numpy(float)})
+    by_day = days.pivot_table(index="day", columns="tod", values="mean", dropna=False)
+    stats = by_day.agg(["mean", "std", "count"]).T
+    n = stats["count"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = t_quantile(n) * stats["std"].to_numpy(float) / np.sqrt(n)
+    out = pd.DataFrame({"x": (stats.index.to_numpy(float) + width / 2) / HOUR,
+                        "mean": stats["mean"].to_numpy(float)})
+    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    out.attrs["days"] = by_day.to_numpy(float)
+    return out
+
+
+def t_quantile(n: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    return stats.t.ppf(0.975, np.where(n > 1, n - 1, np.nan))
 
 
 def _line(ax, rows: pd.DataFrame, factor: float, colour: str, label: str | None = None,
           low: float = -math.inf, high: float = math.inf, alpha: float = 0.2) -> None:
     mean = rows["mean"].to_numpy(float) * factor
+    for day in rows.attrs.get("days", ()):  # a long horizon: each day, faintly
+        ax.plot(rows.x, day * factor, color=colour, lw=0.5, alpha=0.25)
     ax.plot(rows.x, mean, color=colour, lw=1.5, label=label)
     ci_low = np.clip(rows.ci_low.to_numpy(float) * factor, low, high)
     ci_high = np.clip(rows.ci_high.to_numpy(float) * factor, low, high)
@@ -88,7 +125,9 @@ def _colours(result: RunResult) -> dict[str, str]:
 
 
 def _footnote(fig, result: RunResult, text: str) -> None:
-    fig.supxlabel(f"{text}; {result.replications} replications, seed {result.seed}",
+    days = (f"the average day of {result.scenario.horizon / DAY:.3g} days (faint: each day, band: "
+            "95% CI over the days); ") if is_long(result) else ""
+    fig.supxlabel(f"{days}{text}; {result.replications} replications, seed {result.seed}",
                   fontsize=8, color="0.3")
 
 
@@ -157,7 +196,7 @@ def plot_service_level(result: RunResult) -> Figure:
                      f"{duration(channel.target.within)}", fontsize=10)
         ax.set_ylim(0, 102)
         ax.set_ylabel("service level (%)", fontsize=8)
-        time_of_day_axis(ax, result.scenario.horizon)
+        time_of_day_axis(ax, span(result))
     fig.suptitle("Service level per interval (contacts counted in the interval they arrive)",
                  fontsize=11)
     _footnote(fig, result, "line: mean, band: 95% CI, dashed: target share; gaps: no contact")
@@ -185,7 +224,7 @@ def plot_staffing(result: RunResult) -> Figure:
     occupancy_ax.set_ylim(0, top * 1.02)
     for ax in axes:
         style(ax)
-        time_of_day_axis(ax, result.scenario.horizon)
+        time_of_day_axis(ax, span(result))
     agents_ax.legend(fontsize=8, frameon=False, ncols=min(6, len(result.scenario.pools)),
                      loc="upper left", title="pool", title_fontsize=8)
     _footnote(fig, result, "line: mean, band: 95% CI")
@@ -221,7 +260,7 @@ def plot_public(result: RunResult) -> Figure:
     impressions_ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     for ax in axes:
         style(ax)
-        time_of_day_axis(ax, result.scenario.horizon)
+        time_of_day_axis(ax, span(result))
         ax.legend(fontsize=8, frameon=False, loc="upper left")
     _footnote(fig, result, "line/bars: mean, band/whiskers: 95% CI")
     return fig

@@ -82,6 +82,29 @@ def test_public_plot_only_with_a_public_channel(run_result, public_result):
         run_result.plot("public")
 
 
+def test_a_long_horizon_is_drawn_as_its_average_day_with_each_day_behind():
+    """Three days: one curve over the 24 hours of the day, the mean of the days' interval
+    means, and one faint line per day; the axis is a day, not 72 hours of ticks."""
+    import tomllib
+
+    data = tomllib.loads(edit('horizon = "2h"', 'horizon = "3d"'))
+    result = sim.run(parse_scenario(data), replications=2, seed=5)
+    fig = plots.plot_service_level(result)
+    ax = next(a for a in fig.axes if a.get_visible())
+    lines = ax.get_lines()
+    mean = [line for line in lines if line.get_linewidth() == 1.5]
+    faint = [line for line in lines if line.get_linewidth() == 0.5]
+    assert len(mean) == 1 and len(faint) == 3
+    x, y = mean[0].get_data()
+    assert len(x) == 48 and min(x) > 0 and max(x) < 24 and ax.get_xlim() == (0, 24)
+    i = result.intervals
+    rows = i[(i.channel == "phone") & (i.metric == "service_level")].copy()
+    rows["tod"] = rows.interval_start % 86400
+    expected = rows.groupby("tod")["mean"].mean().to_numpy() * 100
+    np.testing.assert_allclose(y, expected)
+    assert len([t for t in ax.get_xticks() if 0 <= t <= 24]) == 9  # every 3 h
+
+
 def test_unknown_plot_names_the_known_ones(run_result):
     with pytest.raises(ValueError, match="no plot 'wait'; plots: waits, service_level, staffing"):
         run_result.plot("wait")
