@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.metrics.summary import t_quantile
 from sim.model.units import DAY
 from sim.report.figures import panels, pick, png, style
 from sim.report.formats import HOUR, duration, time_unit
@@ -95,18 +96,13 @@ def _series(result: RunResult, channel: str, metric: str) -> pd.DataFrame:
     stats = by_day.agg(["mean", "std", "count"]).T
     n = stats["count"].to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = t_quantile(n) * stats["std"].to_numpy(float) / np.sqrt(n)
+        t = t_quantile(0.975, np.where(n > 1, n - 1, np.nan))
+        half = t * stats["std"].to_numpy(float) / np.sqrt(n)
     out = pd.DataFrame({"x": (stats.index.to_numpy(float) + width / 2) / HOUR,
                         "mean": stats["mean"].to_numpy(float)})
     out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
     out.attrs["days"] = by_day.to_numpy(float)
     return out
-
-
-def t_quantile(n: np.ndarray) -> np.ndarray:
-    from scipy import stats
-
-    return stats.t.ppf(0.975, np.where(n > 1, n - 1, np.nan))
 
 
 def _line(ax, rows: pd.DataFrame, factor: float, colour: str, label: str | None = None,

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.metrics.summary import t_quantile
 from sim.runner.executors import executor
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, PrecisionReport, request
 from sim.runner.replications import Replication
@@ -47,7 +47,7 @@ def t_interval(values: Sequence[float] | np.ndarray,
     mean = float(x.mean())
     if n < 2:
         return mean, np.nan, np.nan, 1
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    half = float(t_quantile(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
     return mean, mean - half, mean + half, n
 
 

@@ -19,13 +19,13 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.metrics.contacts import measured
 from sim.metrics.outcomes import outcomes
 from sim.metrics.pools import pool_seconds
+from sim.metrics.summary import t_quantile
 from sim.runner.executors import run_tasks
 from sim.scenario.schema import Scenario
 from sim.staffing.cells import Cell, Goal, Problem
@@ -94,7 +94,7 @@ def pooled(num: np.ndarray, den: np.ndarray, axis: int = 0,
         residual = num - np.expand_dims(np.nan_to_num(value), axis) * den
         se = residual.std(axis=axis, ddof=1) / (total / n) / np.sqrt(n) if n > 1 else \
             np.full(value.shape, np.nan)
-    return value, stats.t.ppf(0.5 + confidence / 2, max(n - 1, 1)) * se
+    return value, t_quantile(0.5 + confidence / 2, max(n - 1, 1)) * se
 
 
 def best_end(goal: Goal, value: np.ndarray, half: np.ndarray) -> np.ndarray:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
+from sim.metrics.summary import t_quantile
 from sim.staffing.cells import Goal, Problem
 from sim.staffing.evaluate import Sample, best_end, meets, pooled
 from sim.staffing.warm import fewest_servers, work_per_contact
@@ -48,7 +48,7 @@ def replications_needed(sample: Sample, problem: Problem, offered: dict[str, np.
 
 
 def _t(n: int) -> float:
-    return float(stats.t.ppf(0.975, max(n - 1, 1)))
+    return float(t_quantile(0.975, max(n - 1, 1)))
 
 
 def _tolerance(goal: Goal, problem: Problem, offered: dict[str, np.ndarray],
