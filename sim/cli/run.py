@@ -47,6 +47,9 @@ def add(commands) -> argparse.ArgumentParser:
                     "report.html into the output folder.",
     )
     cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
+    cmd.add_argument("--records", choices=("all", "needs", "none"), default="all",
+                     help="the per-record files to write: contacts.parquet and needs.parquet "
+                          "(all, the default), needs.parquet only, or none (the tables only)")
     add_run_options(cmd, "results/<scenario name>/")
     return cmd
 
@@ -75,7 +78,7 @@ def main(args: argparse.Namespace, console: Console) -> int:
         except (SchedulerError, PrecisionError) as err:
             error(console, failure_message(err))
             return EXIT_BAD_INPUT
-    paths = write_run(result, out, args.workers, args.scheduler)
+    paths = write_run(result, out, args.workers, args.scheduler, args.records)
     outcome = precision_outcome(result.precision, console)
     if not args.quiet:
         Console().print(*summary(result))

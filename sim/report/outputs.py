@@ -21,27 +21,35 @@ METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "
                   "replications"]
 
 
+RECORDS = {"all": ("contacts", "needs"), "needs": ("needs",), "none": ()}
+
+
 def write_run(result: RunResult, out: Path, workers: int,
-              scheduler: str | None = None) -> list[Path]:
+              scheduler: str | None = None, records: str = "all") -> list[Path]:
     """Write every output of `result` into `out`; returns the paths written, report.html
-    last."""
+    last. `records` (all, needs, none) says which per-record files are written; one left
+    out is removed from `out`, so that the folder never holds another run's."""
     # imported here: matplotlib loads only when files are written, not for run.json helpers
     from sim.report.html import report_html
     from sim.report.plots import render_plots
 
     metrics = result.metrics[METRIC_COLUMNS]
     plots = render_plots(result)
-    return [
+    tables = {"contacts": result.contacts, "needs": result.needs}
+    paths = [
         write_atomic(out / "metrics.csv", lambda p: metrics.to_csv(p, index=False)),
         write_atomic(out / "intervals.csv", lambda p: result.intervals.to_csv(p, index=False)),
-        write_atomic(out / "contacts.parquet",
-                     lambda p: result.contacts.to_parquet(p, index=False)),
-        write_atomic(out / "needs.parquet", lambda p: result.needs.to_parquet(p, index=False)),
-        write_info(out, run_info(result, workers, scheduler)),
+        *(write_atomic(out / f"{name}.parquet",
+                       lambda p, table=tables[name]: table.to_parquet(p, index=False))
+          for name in RECORDS[records]),
+        write_info(out, {**run_info(result, workers, scheduler), "records": records}),
         *(write_atomic(out / name, lambda p, data=data: p.write_bytes(data))
           for name, data in plots.items()),
         write_text_atomic(out / "report.html", report_html(result, plots)),
     ]
+    for name in sorted(set(tables) - set(RECORDS[records])):
+        (out / f"{name}.parquet").unlink(missing_ok=True)
+    return paths
 
 
 def write_info(out: Path, info: dict) -> Path:

@@ -144,3 +144,18 @@ def test_a_sweep_refuses_a_bad_scheduler_and_a_bad_metric(tmp_path, capsys):
     assert "pool:phone:wait_mean: unknown metric" in refused(
         capsys, *sweep, "--precision", "0.1", "--precision-metrics", "pool:phone:wait_mean")
     assert not out.exists()
+
+
+def test_records_leaves_out_the_per_record_files_and_removes_an_earlier_runs(tmp_path):
+    """`--records needs` and `none` write the tables without the large files, byte for byte
+    the same tables, and a folder never keeps another run's contacts.parquet."""
+    out = tmp_path / "out"
+    tables = {}
+    for records, kept in (("all", {"contacts", "needs"}), ("needs", {"needs"}),
+                          ("none", set())):
+        assert main(["run", str(ERLANG_C), "-n", "2", "--out", str(out), "-q",
+                     "--records", records]) == 0
+        assert {p.stem for p in out.glob("*.parquet")} == kept, records
+        assert json.loads((out / "run.json").read_text())["records"] == records
+        tables[records] = (out / "metrics.csv").read_bytes()
+    assert tables["all"] == tables["needs"] == tables["none"]
