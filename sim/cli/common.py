@@ -161,14 +161,23 @@ def out_folder(args: argparse.Namespace, default: str, console: Console,
     if it cannot be made, found before spending time on the run."""
     given = getattr(args, option)
     out = given if given is not None else Path("results") / default
-    existing = out
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    existing = unwritable_folder(out)
+    if existing is not None:
         error(console, f"{out}: cannot write the results there ({existing} is not a "
               "writable folder)")
         return None
     return out
+
+
+def unwritable_folder(path: Path) -> Path | None:
+    """The nearest existing ancestor of `path` (or `path` itself) if it is not a folder this
+    process may write in, so that `path` cannot be made; None when it can."""
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK):
+        return None
+    return existing
 
 
 def progress(args: argparse.Namespace, console: Console) -> Progress:

@@ -4,7 +4,6 @@ the log."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from sim.cli.common import (
     failure_message,
     out_folder,
     progress,
+    unwritable_folder,
     warn,
 )
 from sim.model.units import parse_duration
@@ -132,10 +132,8 @@ def _check_target(out: Path) -> None:
         raise LogError(f"--out {out}: a scenario file ends in .toml")
     if out.exists() and not out.is_file():
         raise LogError(f"--out {out}: is not a file")
-    folder = out.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+    folder = unwritable_folder(out.parent)
+    if folder is not None:
         raise LogError(f"--out {out}: cannot write there ({folder} is not a writable folder)")
 
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.fit.measures import SHARES, Contacts, measures
 from sim.metrics import summarize
+from sim.metrics.summary import t_quantile
 from sim.model.units import DAY
 from sim.runner.run import RunResult
 from sim.scenario.schema import Scenario
@@ -85,7 +85,7 @@ def compare(observed: Contacts, runs: list[Contacts], days: int, scenario: Scena
     level = np.where(whole, 1 - (1 - CONFIDENCE) / max(judged, 1), CONFIDENCE)
     n = table["replications"].to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = stats.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        t = t_quantile(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
         half = t * table["sd"].to_numpy() * np.sqrt(1 + 1 / n)
     # every measure is at least 0, and a share at most 1
     top = np.where(table["metric"].isin(SHARES), 1.0, np.inf)

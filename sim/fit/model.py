@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter
 
 from sim.fit.agents import average_day_agents
 from sim.fit.handle import DurationFit, fit_duration
 from sim.fit.log import ContactLog
 from sim.fit.patience import PatienceFit, fit_patience
 from sim.fit.volume import Volume, fit_volume
+from sim.model.distributions import Distribution
 from sim.model.units import DAY
 
 SECOND = pd.Timedelta(seconds=1)
@@ -107,16 +109,10 @@ def _fit_channel(name: str, kind: str, rows: pd.DataFrame, log: ContactLog, inte
 def square_root_staffing(fit: ChannelFit, interval: float) -> list[int]:
     """An assumed staffing when the log comes without one: offered load a = arrival rate x
     mean handle time in each interval, and ceil(a + sqrt(a)) agents (0 where a is 0)."""
-    mean = _mean(fit.handle.dist)
+    mean = TypeAdapter(Distribution).validate_python(fit.handle.dist).mean
     per_day = round(DAY / interval)
     if fit.kind == "deferred":  # messages wait: staff the day's work evenly
         load = np.full(per_day, fit.volume.daily * mean / DAY)
     else:
         load = np.asarray(fit.volume.profile, dtype=float) * mean / interval
     return [math.ceil(a + math.sqrt(a)) if a > 0 else 0 for a in load]
-
-
-def _mean(dist: dict) -> float:
-    if dist["dist"] == "empirical":
-        return float(np.mean(dist["values"]))
-    return float(dist["mean"])

@@ -26,11 +26,10 @@ def scenario_data(fit: LogFit, name: str) -> tuple[dict, dict[tuple[str, ...], s
     weekly = any(c.volume.weekdays is not None for c in fit.channels.values())
     data: dict = {"name": name, "horizon": "7d" if weekly else "1d", "warmup": "1d",
                   "interval": format_duration(fit.interval)}
-    last = (log.end - log.start).days
     comments = {
         (): (f"Fitted by `sim fit` from {log.path.name}: {log.rows:,} rows "
              f"({log.dropped:,} dropped as bad), arrivals from {log.start:%Y-%m-%d} to "
-             f"{log.end:%Y-%m-%d} (exclusive), {last} days.\n"
+             f"{log.end:%Y-%m-%d} (exclusive), {fit.days} days.\n"
              "Every number comes from that log (or its staffing file) unless its comment "
              "says assumption."),
         ("horizon",): ("a week: day 0 is a Monday, as the weekday factors are listed"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.metrics.summary import t_quantile
+from sim.metrics.summary import summarize
 from sim.model.units import DAY
 from sim.report.figures import panels, pick, png, style
 from sim.report.formats import HOUR, duration, time_unit
@@ -91,18 +91,14 @@ def _series(result: RunResult, channel: str, metric: str) -> pd.DataFrame:
     if not is_long(result):
         ends = np.minimum(start + width, result.scenario.horizon)
         return rows.assign(x=(start + ends) / 2 / HOUR)
-    days = pd.DataFrame({"day": start // DAY, "tod": start % DAY,
-                         "mean": rows["mean"].to_numpy(float)})
-    by_day = days.pivot_table(index="day", columns="tod", values="mean", dropna=False)
-    stats = by_day.agg(["mean", "std", "count"]).T
-    n = stats["count"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = t_quantile(0.975, np.where(n > 1, n - 1, np.nan))
-        half = t * stats["std"].to_numpy(float) / np.sqrt(n)
-    out = pd.DataFrame({"x": (stats.index.to_numpy(float) + width / 2) / HOUR,
-                        "mean": stats["mean"].to_numpy(float)})
-    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
-    out.attrs["days"] = by_day.to_numpy(float)
+    days = pd.DataFrame({"replication": start // DAY, "tod": start % DAY,
+                         "value": rows["mean"].to_numpy(float)})
+    over_days = summarize(days, ["tod"]).sort_values("tod")  # the days as the sample
+    out = pd.DataFrame({"x": (over_days["tod"].to_numpy(float) + width / 2) / HOUR,
+                        **{k: over_days[k].to_numpy(float)
+                           for k in ("mean", "ci_low", "ci_high")}})
+    out.attrs["days"] = days.pivot_table(index="replication", columns="tod", values="value",
+                                         dropna=False).to_numpy(float)
     return out
 
 

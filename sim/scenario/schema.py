@@ -248,8 +248,9 @@ class Scenario(Strict):
                 f"interval: {span / self.interval:,.0f} reporting intervals of "
                 f"{format_duration(self.interval)} over warm-up and horizon, more than "
                 f"{MAX_INTERVALS:,} (lengthen the interval)")
-        if d.channels is not None and d.volume_keys():
-            key = d.volume_keys()[0]
+        given = d.volume_keys() if d.channels is not None else []
+        if given:
+            key = given[0]
             raise ValueError(f"demand.{key}: with demand.channels each channel has its own "
                              f"volume; give demand.channels.NAME.{key} instead")
         volumes = d.volumes()
