@@ -34,8 +34,11 @@ test: $(VENV)/.installed-test
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow
 
+# Speed, side by side in one table (bench/speed.py): the engine, the whole `sim run`, Ciw, a lean
+# SimPy loop, a four-channel day. `make bench BENCH_ARGS="--json FILE"` also writes the figures.
+# bench/scale.py (memory and long horizons) is run by hand.
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m pytest bench --benchmark-only -s
+	$(BIN)/python bench/speed.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sim tests bench examples

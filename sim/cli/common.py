@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from rich.console import Console
@@ -185,3 +186,14 @@ def progress(args: argparse.Namespace, console: Console) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console,
                     disable=args.quiet or not console.is_terminal)
+
+
+def release_memory() -> None:
+    """Give the memory the simulation freed back to the system before the outputs are drawn.
+    glibc keeps freed blocks of a long replication's records for reuse, so a run's peak would
+    otherwise be its records plus the plots; elsewhere this does nothing."""
+    import ctypes
+    import ctypes.util
+
+    with suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)

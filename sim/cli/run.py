@@ -17,6 +17,7 @@ from sim.cli.common import (
     precision_outcome,
     precision_request,
     progress,
+    release_memory,
     run_kwargs,
 )
 from sim.report.formats import number
@@ -67,18 +68,22 @@ def main(args: argparse.Namespace, console: Console) -> int:
     if out is None:
         return EXIT_BAD_INPUT
     from sim.report.outputs import write_run
+    from sim.report.records import RecordFiles
 
-    with progress(args, console) as bar:
-        first = wanted.first(args.replications) if wanted else args.replications
-        task = bar.add_task(f"{scenario.name}: replications", total=first)
-        try:
-            result = run(scenario, **run_kwargs(args, wanted),
-                         on_done=lambda _: bar.advance(task),
-                         on_batch=lambda n: bar.update(task, total=n))
-        except (SchedulerError, PrecisionError) as err:
-            error(console, failure_message(err))
-            return EXIT_BAD_INPUT
-    paths = write_run(result, out, args.workers, args.scheduler, args.records)
+    try:
+        with RecordFiles(out, args.records) as sink:
+            with progress(args, console) as bar:
+                first = wanted.first(args.replications) if wanted else args.replications
+                task = bar.add_task(f"{scenario.name}: replications", total=first)
+                result = run(scenario, **run_kwargs(args, wanted), records=sink,
+                             on_done=lambda _: bar.advance(task),
+                             on_batch=lambda n: bar.update(task, total=n))
+            release_memory()
+            paths = write_run(result, out, args.workers, args.scheduler, args.records,
+                              sink.paths)
+    except (SchedulerError, PrecisionError) as err:
+        error(console, failure_message(err))
+        return EXIT_BAD_INPUT
     outcome = precision_outcome(result.precision, console)
     if not args.quiet:
         Console().print(*summary(result))

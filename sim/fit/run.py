@@ -43,6 +43,7 @@ def backtest(fit: LogFit, scenario: Scenario | None = None,
     """`scenario` (default: the fitted one) over the log's days, against the log."""
     scenario = scenario or fitted_scenario(fit)
     model = backtest_scenario(scenario, fit.days, fit.log.start.weekday())
-    result = run(model, replications, seed, workers, on_done, scheduler=scheduler)
+    result = run(model, replications, seed, workers, on_done, scheduler=scheduler,
+                 records="all")  # the simulated logs, in memory
     return compare(log_contacts(fit.log.table, fit.log.start), simulated_contacts(result),
                    fit.days, model)

@@ -8,10 +8,11 @@ Names follow the glossary in docs/design.md.
 
 from sim.metrics.busy import busy_blocks, overlap_seconds
 from sim.metrics.contacts import contacts_table
-from sim.metrics.intervals import interval_edges, interval_metrics
+from sim.metrics.intervals import interval_metrics
 from sim.metrics.needs import needs_table
 from sim.metrics.replication import replication_metrics
 from sim.metrics.summary import summarize
+from sim.metrics.sums import interval_edges
 
 __all__ = [
     "busy_blocks",

@@ -37,8 +37,9 @@ def _covered_before(times: np.ndarray, x: np.ndarray) -> np.ndarray:
     return n * x - cumulative[n]
 
 
-def service_intervals(records: Records) -> tuple[np.ndarray, ...]:
-    """Every stretch an agent spent on a contact: (pool, agent, start, end) arrays.
+def service_intervals(records: Records, pool: int | None = None) -> tuple[np.ndarray, ...]:
+    """Every stretch an agent (of pool code `pool`, or of any) spent on a contact: (pool,
+    agent, start, end) arrays.
 
     The first exchange runs [answered, replied): for a single-exchange
     contact `replied` is its end. Later exchanges of multi-message cases are
@@ -46,23 +47,26 @@ def service_intervals(records: Records) -> tuple[np.ndarray, ...]:
     exchanges are not agent time. Anything in progress at the horizon (NaN
     end) runs to the horizon.
     """
-    served = np.flatnonzero(~np.isnan(records.answered) & (records.pool >= 0))
-    start = np.concatenate((records.answered[served], records.exchange_start))
-    end = np.concatenate((records.replied[served], records.exchange_end))
+    served = ~np.isnan(records.answered) & (records.pool >= 0 if pool is None
+                                            else records.pool == pool)
+    later = slice(None) if pool is None else records.exchange_pool == pool
+    start = np.concatenate((records.answered[served], records.exchange_start[later]))
+    end = np.concatenate((records.replied[served], records.exchange_end[later]))
     end = np.maximum(np.where(np.isnan(end), records.horizon, end), start)
-    pool = np.concatenate((records.pool[served], records.exchange_pool)).astype(np.int16)
-    agent = np.concatenate((records.agent[served], records.exchange_agent)).astype(np.int32)
-    return pool, agent, start, end
+    codes = np.concatenate((records.pool[served], records.exchange_pool[later])).astype(np.int16)
+    agent = np.concatenate((records.agent[served], records.exchange_agent[later])).astype(np.int32)
+    return codes, agent, start, end
 
 
-def busy_blocks(records: Records) -> pd.DataFrame:
-    """Per (pool, agent), the union of its service intervals (see `service_intervals`).
+def busy_blocks(records: Records, pool: int | None = None) -> pd.DataFrame:
+    """Per (pool, agent), the union of its service intervals (see `service_intervals`; of
+    pool code `pool` only, if given).
 
     A chat agent holds several sessions at once but is busy once: occupancy
     counts the time with at least one session. Columns: pool and agent
     (codes), start, end; blocks of one agent are disjoint and sorted.
     """
-    pool, agent, start, end = service_intervals(records)
+    pool, agent, start, end = service_intervals(records, pool)
     order = np.lexsort((start, agent, pool))
     pool, agent, start, end = pool[order], agent[order], start[order], end[order]
 

@@ -14,13 +14,15 @@ def measured(records: Records) -> np.ndarray:
     return np.flatnonzero((records.arrival >= 0) & (records.arrival < records.horizon))
 
 
-def contacts_table(records: Records, replication: int) -> pd.DataFrame:
-    """The measured contacts of one replication, with names instead of codes.
+def contacts_table(records: Records, replication: int,
+                   idx: np.ndarray | None = None) -> pd.DataFrame:
+    """The measured contacts of one replication (or the rows `idx` of them, to build a long
+    replication's table a part at a time), with names instead of codes.
 
     Compact dtypes (int32 ids, categoricals for names) because a replication
     can hold a million contacts and the table goes to parquet as is.
     """
-    idx = measured(records)
+    idx = measured(records) if idx is None else idx
     answered = records.answered[idx]
     arrival = records.arrival[idx]
     return pd.DataFrame({
@@ -40,5 +42,5 @@ def contacts_table(records: Records, replication: int) -> pd.DataFrame:
         "pool": pd.Categorical.from_codes(records.pool[idx].astype(np.int32),  # -1 -> NA
                                           categories=list(records.pools)),
         "agent": records.agent[idx].astype(np.int32),
-    })
+    }, copy=False)  # fresh columns: no copy into blocks
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.records import Records
-from sim.metrics.outcomes import applicable, group_sums, outcomes, ratio
-from sim.metrics.pools import pool_seconds
+from sim.metrics.outcomes import applicable, rates, ratio
 from sim.metrics.public import outstanding_per_bin
+from sim.metrics.sums import Sums, replication_sums
 from sim.scenario.schema import Scenario
 
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "wait_mean",
@@ -18,14 +18,10 @@ OPTIONAL_INTERVAL_METRICS = frozenset({"service_level", "unanswered_impressions"
 POOL_INTERVAL_METRICS = ("agents", "on_duty", "occupancy")
 
 
-def interval_edges(interval: float, horizon: float) -> np.ndarray:
-    """Bin edges 0, interval, 2*interval, ..., horizon; the last bin may be short."""
-    starts = np.arange(int(np.ceil(horizon / interval))) * interval
-    return np.append(starts[starts < horizon], horizon)
-
-
-def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
-    """Columns interval_start, channel, metric, value.
+def interval_metrics(records: Records, scenario: Scenario,
+                     sums: Sums | None = None) -> pd.DataFrame:
+    """Columns interval_start, channel, metric, value. `sums` is
+    `replication_sums(records, scenario)`, when the caller already has it.
 
     Contacts are counted in the interval of their arrival (a contact that
     arrives at 10:29 and is answered at 10:31 belongs to 10:00-10:30). Pools
@@ -37,12 +33,11 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
     public complaints not yet replied to during the bin (see
     `public.outstanding_per_bin`).
     """
-    edges = interval_edges(scenario.interval, records.horizon)
-    n_bins, n_channels = len(edges) - 1, len(records.channels)
-    o = outcomes(records, scenario)
-    bin_of = np.searchsorted(edges, o.arrival, side="right") - 1
-    per_channel = group_sums(o, bin_of * n_channels + o.channel, n_bins * n_channels)
-    overall = group_sums(o, bin_of, n_bins)
+    sums = replication_sums(records, scenario) if sums is None else sums
+    edges, counts = sums.edges, sums.counts
+    n_bins = len(edges) - 1
+    per_channel = rates(counts.reshape(len(counts), -1))  # bin-major: bin * channels + channel
+    overall = rates(counts.sum(axis=2))
     widths = np.diff(edges)
     outstanding = outstanding_per_bin(records, scenario, edges) / widths
     per_channel["public_outstanding"] = outstanding.T.reshape(-1)
@@ -57,8 +52,7 @@ def interval_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
             values = overall[m] if name == "all" else per_channel[m].reshape(n_bins, -1)[:, k]
             series.append((name, m, values))
 
-    busy, duty, paid = (np.vstack((a, a.sum(axis=0))) for a in
-                        pool_seconds(records, scenario, edges))
+    busy, duty, paid = (np.vstack((a, a.sum(axis=0))) for a in (sums.busy, sums.duty, sums.paid))
     for p, name in enumerate([*records.pools, "all"]):
         series.append((f"pool:{name}", "agents", paid[p] / widths))
         series.append((f"pool:{name}", "on_duty", duty[p] / widths))

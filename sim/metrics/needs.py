@@ -43,10 +43,12 @@ def _mean(values: np.ndarray) -> float:
     return float(np.mean(values, dtype=float)) if len(values) else np.nan
 
 
-def needs_table(records: Records, replication: int) -> pd.DataFrame:
-    """The measured needs of one replication, with names instead of codes."""
+def needs_table(records: Records, replication: int,
+                idx: np.ndarray | None = None) -> pd.DataFrame:
+    """The measured needs of one replication (or the rows `idx` of them), with names instead
+    of codes."""
     needs = records.needs
-    idx = measured_needs(records)
+    idx = measured_needs(records) if idx is None else idx
     arrival = needs.arrival[idx]
     resolved = needs.resolved[idx]
     return pd.DataFrame({
@@ -64,4 +66,4 @@ def needs_table(records: Records, replication: int) -> pd.DataFrame:
         "resolution_time": resolved - arrival,  # NaN unless resolved
         "contacts": needs.contacts[idx].astype(np.int16),
         "channel_changes": needs.channel_changes[idx].astype(np.int16),
-    })
+    }, copy=False)  # fresh columns: no copy into blocks

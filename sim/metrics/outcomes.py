@@ -1,7 +1,8 @@
 """What happened to each measured contact, judged by its channel's rules, and sums by group.
 
-Computed once per replication as flat arrays, so that per-channel and
-per-interval metrics are both plain `bincount`s over a group code.
+Computed as flat arrays, so that per-channel and per-interval metrics are both plain
+`bincount`s over a group code; a part of the contacts at a time (`contact_counts`), so that
+a replication of millions of contacts needs little more memory than its records.
 """
 
 from __future__ import annotations
@@ -47,8 +48,15 @@ class Outcomes:
     reply_impressions: np.ndarray  # float, 0 unless public
 
 
-def outcomes(records: Records, scenario: Scenario) -> Outcomes:
-    idx = measured(records)
+PART = 1 << 16  # contacts judged at once by `contact_counts`
+
+
+def outcomes(records: Records, scenario: Scenario, idx: np.ndarray | None = None,
+             follow_up: np.ndarray | None = None) -> Outcomes:
+    """The outcomes of the measured contacts (or of the contacts `idx`); `follow_up` is
+    `has_follow_up(records)`, when the caller already has it."""
+    idx = measured(records) if idx is None else idx
+    follow_up = has_follow_up(records) if follow_up is None else follow_up
     channel = records.channel[idx].astype(np.intp)
     arrival = records.arrival[idx]
     wait = records.answered[idx] - arrival
@@ -79,44 +87,71 @@ def outcomes(records: Records, scenario: Scenario) -> Outcomes:
         met=judged & in_time,
         responded=responded,
         first_response=first_response,
-        escalated=_has_follow_up(records)[idx] & ~closed,
+        escalated=follow_up[idx] & ~closed,
         public_complaint=is_public_complaint(records, scenario, idx),
         unanswered_impressions=unanswered,
         reply_impressions=reply,
     )
 
 
-def _has_follow_up(records: Records) -> np.ndarray:
+def has_follow_up(records: Records) -> np.ndarray:
     """Per contact: does some contact name it as its parent?"""
-    parent = records.parent[records.parent >= 0]
-    return np.bincount(parent, minlength=len(records)) > 0
+    return np.bincount(records.parent[records.parent >= 0], minlength=len(records)) > 0
 
 
-def group_sums(o: Outcomes, group: np.ndarray, n: int) -> dict[str, np.ndarray]:
-    """Counts and ratio metrics per group code in [0, n); NaN where a ratio has no data."""
+# the sums behind the contact metrics (`rates`), per group
+COUNTS = ("contacts", "closed", "answered", "abandoned", "delayed", "wait", "judged", "met",
+          "responded", "first_response", "escalated", "public_complaints",
+          "unanswered_impressions", "reply_impressions")
 
-    def count(flags: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=flags, minlength=n)
 
-    closed = count(o.closed)
-    offered = np.bincount(group, minlength=n) - closed
-    answered = count(o.answered)
-    abandoned = count(o.abandoned)
+def group_counts(o: Outcomes, group: np.ndarray, n: int) -> np.ndarray:
+    """The COUNTS (rows) per group code in [0, n) (columns): sums, so that the counts of
+    several parts of the contacts add up."""
+    flags = (None, o.closed, o.answered, o.abandoned, o.delayed,
+             np.where(o.answered, o.wait, 0.0), o.judged, o.met, o.responded,
+             np.where(o.responded, o.first_response, 0.0), o.escalated, o.public_complaint,
+             o.unanswered_impressions, o.reply_impressions)
+    return np.stack([np.bincount(group, weights=f, minlength=n) for f in flags])
+
+
+def contact_counts(records: Records, scenario: Scenario, edges: np.ndarray) -> np.ndarray:
+    """The COUNTS of the measured contacts by interval of arrival (the bins of `edges`) and
+    channel: shaped (COUNTS, bins, channels). Summed over bins, they are the whole period's.
+    Judged PART contacts at a time: the outcomes of all at once would cost more memory than
+    the records."""
+    n_bins, n_channels = len(edges) - 1, len(records.channels)
+    follow_up = has_follow_up(records)
+    counts = np.zeros((len(COUNTS), n_bins * n_channels))
+    for start in range(0, len(records), PART):
+        part = slice(start, start + PART)
+        arrival = records.arrival[part]
+        idx = start + np.flatnonzero((arrival >= 0) & (arrival < records.horizon))
+        o = outcomes(records, scenario, idx, follow_up)
+        bin_of = np.searchsorted(edges, o.arrival, side="right") - 1
+        counts += group_counts(o, bin_of * n_channels + o.channel, n_bins * n_channels)
+    return counts.reshape(len(COUNTS), n_bins, n_channels)
+
+
+def rates(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """The contact metrics of `counts` (COUNTS along the first axis); NaN where a ratio has
+    no data."""
+    c = dict(zip(COUNTS, counts, strict=True))
+    offered = c["contacts"] - c["closed"]
     return {
         "offered": offered,
-        "met_closed": closed,
-        "answered": answered,
-        "abandoned": abandoned,
-        "abandon_rate": ratio(abandoned, offered),
-        "delayed_share": ratio(count(o.delayed), offered),
-        "wait_mean": ratio(count(np.where(o.answered, o.wait, 0.0)), answered),
-        "service_level": ratio(count(o.met), count(o.judged)),
-        "first_response_mean": ratio(count(np.where(o.responded, o.first_response, 0.0)),
-                                     count(o.responded)),
-        "escalation_rate": ratio(count(o.escalated), offered),
-        "public_complaints": count(o.public_complaint),
-        "unanswered_impressions": count(o.unanswered_impressions),
-        "reply_impressions": count(o.reply_impressions),
+        "met_closed": c["closed"],
+        "answered": c["answered"],
+        "abandoned": c["abandoned"],
+        "abandon_rate": ratio(c["abandoned"], offered),
+        "delayed_share": ratio(c["delayed"], offered),
+        "wait_mean": ratio(c["wait"], c["answered"]),
+        "service_level": ratio(c["met"], c["judged"]),
+        "first_response_mean": ratio(c["first_response"], c["responded"]),
+        "escalation_rate": ratio(c["escalated"], offered),
+        "public_complaints": c["public_complaints"],
+        "unanswered_impressions": c["unanswered_impressions"],
+        "reply_impressions": c["reply_impressions"],
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.records import Records
-from sim.metrics.busy import busy_blocks, overlap_seconds
+from sim.metrics.busy import busy_blocks, overlap_seconds, service_intervals
 from sim.model.staffing import duty_steps, paid_steps, staffed_seconds
 from sim.scenario.schema import Scenario
 
@@ -19,19 +19,28 @@ def pool_seconds(records: Records, scenario: Scenario,
     Only [edges[0], edges[-1]] counts: with edges from 0 to the horizon, a
     warm-up contact still in service at t=0 adds only its time after 0.
     """
-    blocks = busy_blocks(records)
-    pool_codes = blocks["pool"].to_numpy()
-    starts, ends = blocks["start"].to_numpy(), blocks["end"].to_numpy()
     busy = np.zeros((len(records.pools), len(edges) - 1))
     duty, paid = np.zeros_like(busy), np.zeros_like(busy)
     for p, name in enumerate(records.pools):
-        mine = pool_codes == p
-        busy[p] = overlap_seconds(starts[mine], ends[mine], edges)
         spec = scenario.pools[name]
+        busy[p] = overlap_seconds(*_busy(records, scenario, p), edges)
         for out, steps in ((duty, duty_steps), (paid, paid_steps)):
             out[p] = staffed_seconds(steps(spec, scenario.interval, 0.0, records.horizon),
                                      records.horizon, edges)
     return busy, duty, paid
+
+
+def _busy(records: Records, scenario: Scenario, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of the stretches the agents of pool `p` were busy. Only an agent who can
+    hold several sessions at once (a skill with concurrency) has stretches that overlap and
+    need their union; anyone else's are the service intervals themselves, which costs far
+    less memory on a long run."""
+    skills = scenario.pools[records.pools[p]].skills
+    if any(scenario.channels[s].concurrency > 1 for s in skills):
+        blocks = busy_blocks(records, p)
+        return blocks["start"].to_numpy(), blocks["end"].to_numpy()
+    _, _, start, end = service_intervals(records, p)
+    return start, end
 
 
 def cost_per_hour(records: Records, scenario: Scenario) -> np.ndarray:

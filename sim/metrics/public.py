@@ -40,6 +40,8 @@ def outstanding_per_bin(records: Records, scenario: Scenario, edges: np.ndarray)
     Non-public channels get zero rows.
     """
     out = np.zeros((len(records.channels), len(edges) - 1))
+    if not public_channels(records, scenario).any():
+        return out
     complaint = is_public_complaint(records, scenario) & (records.arrival < records.horizon)
     reply = public_reply(records)
     until = np.where(np.isnan(reply), records.horizon, reply)

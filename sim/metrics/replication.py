@@ -11,13 +11,12 @@ from sim.metrics.outcomes import (
     CLOSED_METRICS,
     NEED_METRICS,
     PUBLIC_METRICS,
-    Outcomes,
     applicable,
-    group_sums,
-    outcomes,
+    rates,
     ratio,
 )
-from sim.metrics.pools import cost_per_hour, pool_seconds
+from sim.metrics.pools import cost_per_hour
+from sim.metrics.sums import Sums, replication_sums
 from sim.model.units import HOUR
 from sim.scenario.schema import Scenario
 
@@ -30,44 +29,56 @@ OPTIONAL_METRICS = frozenset({"service_level", "first_response_mean", *CLOSED_ME
 POOL_METRICS = ("occupancy", "agents", "on_duty", "cost")
 
 
-def replication_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
+def replication_metrics(records: Records, scenario: Scenario,
+                        sums: Sums | None = None) -> pd.DataFrame:
     """Columns channel, metric, value: per channel and 'all', then per 'pool:<name>' and
-    'pool:all'.
+    'pool:all'. `sums` is `replication_sums(records, scenario)`, when the caller already has
+    it (a run computes it once for both tables).
 
     Only contacts (and needs) arriving in [0, horizon) count; busy and staffed
     time are clipped to [0, horizon]. A metric without data is NaN; a metric
     that does not apply to a channel (no target, not deferred, not public;
     need metrics outside 'all') has no row.
     """
-    o = outcomes(records, scenario)
-    names = [*records.channels, "all"]
-    per_channel = group_sums(o, o.channel, len(records.channels))
-    overall = group_sums(o, np.zeros_like(o.channel), 1)
-    values = {m: np.concatenate((per_channel[m], overall[m])) for m in per_channel}
-    values["wait_p50"], values["wait_p90"] = _wait_quantiles(o, len(records.channels))
+    sums = replication_sums(records, scenario) if sums is None else sums
+    per_channel = sums.counts.sum(axis=1)  # over the intervals: (COUNTS, channels)
+    whole = np.concatenate((per_channel, per_channel.sum(axis=1, keepdims=True)), axis=1)
+    values = rates(whole)
+    values["wait_p50"], values["wait_p90"] = _wait_quantiles(records)
     for m, value in need_metrics(records).items():  # 'all' only: the last column
         values[m] = np.append(np.full(len(records.channels), np.nan), value)
     optional = applicable(records, scenario)
+    names = [*records.channels, "all"]
     rows = [(name, m, float(values[m][k])) for k, name in enumerate(names)
             for m in CHANNEL_METRICS if m not in OPTIONAL_METRICS or m in optional[name]]
     return pd.concat([pd.DataFrame(rows, columns=["channel", "metric", "value"]),
-                      _pool_metrics(records, scenario)], ignore_index=True)
+                      _pool_metrics(records, scenario, sums)], ignore_index=True)
 
 
-def _wait_quantiles(o: Outcomes, n_channels: int) -> tuple[np.ndarray, np.ndarray]:
-    """Median and 90th percentile of waits of answered contacts, per channel then 'all'."""
+def _wait_quantiles(records: Records) -> tuple[np.ndarray, np.ndarray]:
+    """Median and 90th percentile of waits of answered contacts, per channel then 'all'
+    (a loop per channel, not per contact; each channel's waits sorted in place, not
+    copied)."""
+    n_channels = len(records.channels)
+    answered = ~np.isnan(records.answered) & (records.arrival >= 0) & (
+        records.arrival < records.horizon)
+    waits = records.answered[answered]
+    waits -= records.arrival[answered]
+    channel = records.channel[answered]
+    del answered
     out = np.full((2, n_channels + 1), np.nan)
-    for k in range(n_channels + 1):  # a loop per channel, not per contact
-        mask = o.answered if k == n_channels else o.answered & (o.channel == k)
-        if mask.any():
-            out[:, k] = np.quantile(o.wait[mask], [0.5, 0.9])
+    for k in range(n_channels):
+        mine = waits[channel == k]
+        if len(mine):
+            out[:, k] = np.quantile(mine, [0.5, 0.9], overwrite_input=True)
+    if len(waits):
+        out[:, n_channels] = np.quantile(waits, [0.5, 0.9], overwrite_input=True)
     return out[0], out[1]
 
 
-def _pool_metrics(records: Records, scenario: Scenario) -> pd.DataFrame:
+def _pool_metrics(records: Records, scenario: Scenario, sums: Sums) -> pd.DataFrame:
     horizon = records.horizon
-    busy, duty, paid = (a[:, 0] for a in pool_seconds(records, scenario,
-                                                      np.array([0.0, horizon])))
+    busy, duty, paid = (a.sum(axis=1) for a in (sums.busy, sums.duty, sums.paid))
     cost = paid / HOUR * cost_per_hour(records, scenario)
     busy, duty, paid, cost = (np.append(a, a.sum()) for a in (busy, duty, paid, cost))
     values = {"occupancy": ratio(busy, duty), "agents": paid / horizon,

@@ -1,19 +1,20 @@
-"""The files of a run, each written atomically: metrics.csv, intervals.csv, contacts.parquet,
-needs.parquet, run.json, the plots (waits.png, service_level.png, staffing.png and, with a
-public channel, public.png) and report.html, which embeds them; and the run.json of a
-sweep."""
+"""The files of a run, each written atomically: metrics.csv, intervals.csv, run.json, the
+plots (waits.png, service_level.png, staffing.png and, with a public channel, public.png) and
+report.html, which embeds them; and the run.json of a sweep. (contacts.parquet and
+needs.parquet are streamed as the run goes: sim.report.records.)"""
 
 from __future__ import annotations
 
 import json
 import math
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__
 from sim.report.atomic import write_atomic, write_text_atomic
 from sim.runner.precision import Check, PrecisionReport
-from sim.runner.run import RunResult, scenario_hash
+from sim.runner.run import RECORDS, RunResult, scenario_hash
 from sim.runner.sweep import SweepResult
 from sim.scenario.schema import Scenario
 
@@ -21,33 +22,30 @@ METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "
                   "replications"]
 
 
-RECORDS = {"all": ("contacts", "needs"), "needs": ("needs",), "none": ()}
-
-
 def write_run(result: RunResult, out: Path, workers: int,
-              scheduler: str | None = None, records: str = "all") -> list[Path]:
-    """Write every output of `result` into `out`; returns the paths written, report.html
-    last. `records` (all, needs, none) says which per-record files are written; one left
-    out is removed from `out`, so that the folder never holds another run's."""
+              scheduler: str | None = None, records: str = "all",
+              record_paths: Sequence[Path] = ()) -> list[Path]:
+    """Write the tables, run.json, the plots and report.html of `result` into `out`; returns
+    the paths written with `record_paths` (the per-record files, which a RecordFiles sink
+    writes as the run goes), report.html last. A per-record file that `records` (all,
+    needs, none) leaves out is removed from `out`, so that the folder never holds another
+    run's."""
     # imported here: matplotlib loads only when files are written, not for run.json helpers
     from sim.report.html import report_html
     from sim.report.plots import render_plots
 
     metrics = result.metrics[METRIC_COLUMNS]
     plots = render_plots(result)
-    tables = {"contacts": result.contacts, "needs": result.needs}
     paths = [
         write_atomic(out / "metrics.csv", lambda p: metrics.to_csv(p, index=False)),
         write_atomic(out / "intervals.csv", lambda p: result.intervals.to_csv(p, index=False)),
-        *(write_atomic(out / f"{name}.parquet",
-                       lambda p, table=tables[name]: table.to_parquet(p, index=False))
-          for name in RECORDS[records]),
+        *record_paths,
         write_info(out, {**run_info(result, workers, scheduler), "records": records}),
         *(write_atomic(out / name, lambda p, data=data: p.write_bytes(data))
           for name, data in plots.items()),
         write_text_atomic(out / "report.html", report_html(result, plots)),
     ]
-    for name in sorted(set(tables) - set(RECORDS[records])):
+    for name in sorted(set(RECORDS["all"]) - set(RECORDS[records])):
         (out / f"{name}.parquet").unlink(missing_ok=True)
     return paths
 

@@ -10,17 +10,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.metrics.summary import summarize
+from sim.metrics.summary import summarize_columns
+from sim.metrics.waits import wait_quantile
 from sim.model.units import DAY
-from sim.report.figures import panels, pick, png, style
+from sim.report.figures import Margins, panels, pick, png, style
 from sim.report.formats import HOUR, duration, time_unit
 from sim.runner.run import RunResult
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 LONG = 2 * DAY
-CDF_POINTS = 600  # points of a wait CDF: finer than the plot's pixels
+GRID = Margins()  # a grid of panels under a suptitle
+STACKED = Margins(top=0.3)  # wide panels one above the other, no suptitle
 
 
 def render_plots(result: RunResult) -> dict[str, bytes]:
@@ -91,26 +94,47 @@ def _series(result: RunResult, channel: str, metric: str) -> pd.DataFrame:
     if not is_long(result):
         ends = np.minimum(start + width, result.scenario.horizon)
         return rows.assign(x=(start + ends) / 2 / HOUR)
-    days = pd.DataFrame({"replication": start // DAY, "tod": start % DAY,
-                         "value": rows["mean"].to_numpy(float)})
-    over_days = summarize(days, ["tod"]).sort_values("tod")  # the days as the sample
-    out = pd.DataFrame({"x": (over_days["tod"].to_numpy(float) + width / 2) / HOUR,
+    times_of_day, days = _by_day(start, rows["mean"].to_numpy(float))
+    over_days = summarize_columns(days)  # the days as the sample
+    out = pd.DataFrame({"x": (times_of_day + width / 2) / HOUR,
                         **{k: over_days[k].to_numpy(float)
                            for k in ("mean", "ci_low", "ci_high")}})
-    out.attrs["days"] = days.pivot_table(index="replication", columns="tod", values="value",
-                                         dropna=False).to_numpy(float)
+    out.attrs["days"] = days
     return out
 
 
-def _line(ax, rows: pd.DataFrame, factor: float, colour: str, label: str | None = None,
+def _by_day(start: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The intervals' times of day (sorted) and their values as a days x times-of-day matrix,
+    NaN where a day lacks an interval (a horizon that ends within a day). In numpy: a pivot
+    table over a month's intervals took a tenth of a plot's time."""
+    day = (start // DAY).astype(int)
+    times_of_day, column = np.unique(start % DAY, return_inverse=True)
+    days = np.full((day.max(initial=-1) + 1, len(times_of_day)), np.nan)
+    days[day, column] = values
+    return times_of_day, days
+
+
+def _line(ax: Axes, rows: pd.DataFrame, factor: float, colour: str, label: str | None = None,
           low: float = -math.inf, high: float = math.inf, alpha: float = 0.2) -> None:
     mean = rows["mean"].to_numpy(float) * factor
-    for day in rows.attrs.get("days", ()):  # a long horizon: each day, faintly
-        ax.plot(rows.x, day * factor, color=colour, lw=0.5, alpha=0.25)
+    if "days" in rows.attrs:  # a long horizon: each day, faintly
+        _faint_days(ax, rows.x.to_numpy(float), rows.attrs["days"] * factor, colour)
     ax.plot(rows.x, mean, color=colour, lw=1.5, label=label)
     ci_low = np.clip(rows.ci_low.to_numpy(float) * factor, low, high)
     ci_high = np.clip(rows.ci_high.to_numpy(float) * factor, low, high)
     ax.fill_between(rows.x, ci_low, ci_high, color=colour, alpha=alpha, lw=0)
+
+
+def _faint_days(ax: Axes, x: np.ndarray, days: np.ndarray, colour: str) -> None:
+    """Each day's line (`days`: days x intervals) as one LineCollection, not a Line2D per day:
+    one artist to build and draw for a month, and, unlike one line broken by NaNs, each day
+    still drawn on its own, so that where days agree the faint lines add up darker. At the
+    lines' zorder, over the band as the Line2Ds were."""
+    from matplotlib.collections import LineCollection
+
+    segments = np.stack(np.broadcast_arrays(x, days), axis=-1)  # days x intervals x (x, y)
+    ax.add_collection(LineCollection(segments, colors=colour, linewidths=0.5, alpha=0.25,
+                                     zorder=2))
 
 
 def _colours(result: RunResult) -> dict[str, str]:
@@ -131,28 +155,29 @@ def plot_waits(result: RunResult) -> Figure:
     within a given wait (empirical CDF), with the channel's target marked."""
     channels = list(result.scenario.channels.items())
     fig, axes = panels(len(channels), 3)
-    c = result.contacts
-    answered = c[c.answered.notna() & c.wait.notna()]
     colours = _colours(result)
+    edges = result.waits.index.to_numpy(float)  # each bin's upper edge
     for ax, (name, channel) in zip(axes, channels, strict=False):
-        waits = np.sort(answered.wait[answered.channel == name].to_numpy(float))
+        counts = result.waits[name].to_numpy()
         target = channel.target
         ax.set_title(f"{name} ({channel.kind})", fontsize=10)
         style(ax)
-        if len(waits) == 0:
+        if counts.sum() == 0:
             ax.text(0.5, 0.5, "no answered contacts", ha="center", va="center",
                     transform=ax.transAxes, fontsize=9, color="0.4")
             ax.set_yticks([])
             ax.set_xticks([])
             continue
-        reach = float(np.quantile(waits, 0.99))
+        reach = wait_quantile(counts, 0.99)
         if target is not None:
             reach = max(reach, target.within)
         unit, seconds = time_unit(reach)
-        # the CDF at a plot's resolution, not a step per contact: a long run has millions
-        grid = np.linspace(0.0, max(reach, 1.0) * 1.05, CDF_POINTS)
-        share = np.searchsorted(waits, grid, side="right") / len(waits) * 100
-        ax.plot(grid / seconds, share, color=colours[name], lw=1.5, drawstyle="steps-post")
+        # the CDF through the bins' edges (2.3% apart): a long run's millions of waits are
+        # counted where they are simulated, not kept
+        shown = np.searchsorted(edges, max(reach, 1.0) * 1.05) + 1
+        grid = np.concatenate(([0.0], edges[:shown]))
+        share = np.concatenate(([0.0], np.cumsum(counts)[:shown])) / counts.sum() * 100
+        ax.plot(grid / seconds, share, color=colours[name], lw=1.5)
         if target is not None:
             ax.axvline(target.within / seconds, color="0.3", ls="--", lw=1)
             ax.axhline(target.share * 100, color="0.3", ls=":", lw=1)
@@ -175,7 +200,7 @@ def plot_service_level(result: RunResult) -> Figure:
     measured = set(result.intervals.channel[result.intervals.metric == "service_level"])
     channels = [(n, c) for n, c in result.scenario.channels.items()
                 if c.target is not None and n in measured]
-    fig, axes = panels(max(1, len(channels)), 3)
+    fig, axes = panels(max(1, len(channels)), 3, margins=GRID)
     colours = _colours(result)
     if not channels:
         axes[0].text(0.5, 0.5, "no channel has a service-level target", ha="center",
@@ -199,7 +224,7 @@ def plot_service_level(result: RunResult) -> Figure:
 
 def plot_staffing(result: RunResult) -> Figure:
     """staffing.png: mean agents on shift and occupancy per interval, one line per pool."""
-    fig, axes = panels(2, 1, width=9.0, height=3.0)
+    fig, axes = panels(2, 1, width=9.0, height=3.0, margins=STACKED)
     agents_ax, occupancy_ax = axes
     top = 100.0  # occupancy can pass 100% (concurrent chats, work finished after a shift)
     for k, name in enumerate(result.scenario.pools):
@@ -228,7 +253,7 @@ def plot_staffing(result: RunResult) -> Figure:
 def plot_public(result: RunResult) -> Figure:
     """public.png: public complaints not yet replied to (time average per interval) and the
     impressions of unanswered public complaints, per interval of arrival."""
-    fig, axes = panels(2, 1, width=9.0, height=3.0)
+    fig, axes = panels(2, 1, width=9.0, height=3.0, margins=STACKED)
     outstanding_ax, impressions_ax = axes
     colours = _colours(result)
     for name in public_channels(result):

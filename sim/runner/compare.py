@@ -237,13 +237,14 @@ def compare(scenarios: Sequence[Scenario | str | Path], labels: Sequence[str] | 
             on_done(labels[arm], rep.replication)
 
     with executor(workers, scheduler) as pool:
-        reps, report = replicate(models, replications, seed, pool, wanted, labels, done,
-                                 on_batch)
+        tallies, report = replicate(models, replications, seed, pool, wanted, labels, done,
+                                    on_batch)
     arms = []
-    for label, scenario, source, arm_reps in zip(labels, models, sources, reps, strict=True):
-        result = summarise(scenario, seed, arm_reps, sum(r.seconds for r in arm_reps))
+    for label, scenario, source, tally in zip(labels, models, sources, tallies, strict=True):
+        result = summarise(scenario, seed, tally, sum(tally.seconds))
         arms.append(Arm(label, result.scenario, result.metrics, result.per_replication,
                         result.scenario_hash, result.contacts_simulated, result.seconds,
                         result.replication_seconds, source))
     table = compare_table({arm.label: arm.per_replication for arm in arms})
-    return Comparison(arms, table, seed, len(reps[0]), time.perf_counter() - start, report)
+    return Comparison(arms, table, seed, len(tallies[0].seconds), time.perf_counter() - start,
+                      report)

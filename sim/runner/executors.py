@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -59,40 +59,77 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
 @contextmanager
 def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
     """None (run in this process) for one worker and no scheduler; else an Executor: a pool of
-    `workers` spawned processes, or, with `scheduler` ("local" or an address), dask's."""
+    `workers` spawned processes, or, with `scheduler` ("local" or an address), dask's. Its
+    `capacity` (see `capacity`) is how many tasks it runs at once."""
     if scheduler is not None:
         with dask_client(scheduler, workers) as client:
-            yield client.get_executor(pure=False)
+            pool = client.get_executor(pure=False)
+            pool.capacity = max(1, sum(client.nthreads().values()))
+            yield pool
     elif workers <= 1:
         yield None
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pool.capacity = workers
             yield pool
+
+
+def capacity(pool: Executor | None) -> int:
+    """How many tasks `pool` runs at once (1 in this process)."""
+    return getattr(pool, "capacity", 1) if pool is not None else 1
 
 
 def run_tasks(function: Callable[..., T], tasks: Sequence[tuple[Any, ...]],
               pool: Executor | None = None,
-              on_done: Callable[[int, T], None] | None = None) -> list[T]:
-    """`function(*task)` for every task, in this process or all at once on `pool`; the results
-    in task order, whatever order they finished in. `on_done(index, result)` is called as each
-    finishes (for progress)."""
+              on_done: Callable[[int, T], None] | None = None,
+              reduce: Callable[[int, T], T] | None = None) -> list[T]:
+    """`function(*task)` for every task, in this process or on `pool`; the results in task
+    order, whatever order they finished in. `on_done(index, result)` is called as each
+    finishes (for progress).
+
+    With `reduce`, each result is passed to `reduce(index, result)` in task order, as soon as
+    every earlier one has been, and what it returns is kept instead (a run streams records to
+    files this way and keeps the small tables). Tasks are then submitted a window at a time,
+    twice the pool's capacity ahead of the next to reduce, so that this process never holds
+    more results than that, however many tasks there are and in whatever order they end.
+    """
     results: dict[int, T] = {}
+    waiting: dict[int, T] = {}  # finished, not yet reduced: a later task ended first
+    reduced = 0
+
+    def finished(index: int, result: T) -> None:
+        nonlocal reduced
+        if on_done:
+            on_done(index, result)
+        if reduce is None:
+            results[index] = result
+            return
+        waiting[index] = result
+        while reduced in waiting:
+            results[reduced] = reduce(reduced, waiting.pop(reduced))
+            reduced += 1
+
     if pool is None:
         for index, task in enumerate(tasks):
-            results[index] = function(*task)
-            if on_done:
-                on_done(index, results[index])
-    else:
-        futures = {pool.submit(function, *task): index for index, task in enumerate(tasks)}
-        try:
-            for future in as_completed(futures):
-                index = futures[future]
-                results[index] = future.result()
-                if on_done:
-                    on_done(index, results[index])
-        except BaseException:  # a failed task or ^C: drop what has not started
-            for future in futures:
-                future.cancel()
-            raise
+            finished(index, function(*task))
+        return [results[index] for index in range(len(tasks))]
+    window = len(tasks) if reduce is None else 2 * capacity(pool)
+    futures: dict[Future, int] = {}
+    submitted = 0
+    try:
+        while submitted < len(tasks) or futures:
+            while submitted < len(tasks) and submitted < reduced + window:
+                futures[pool.submit(function, *tasks[submitted])] = submitted
+                submitted += 1
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            while done:  # each future dropped as it is read, so its result is held only once
+                future = done.pop()
+                index, result = futures.pop(future), future.result()
+                del future
+                finished(index, result)
+    except BaseException:  # a failed task or ^C: drop what has not started
+        for future in futures:
+            future.cancel()
+        raise
     return [results[index] for index in range(len(tasks))]

@@ -13,11 +13,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from sim.engine.records import Records
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
-from sim.metrics import contacts_table, interval_metrics, needs_table, replication_metrics
+from sim.metrics import interval_metrics, replication_metrics
+from sim.metrics.sums import replication_sums
+from sim.metrics.waits import wait_counts
 from sim.runner.executors import run_tasks
 from sim.scenario.schema import Scenario
 
@@ -27,38 +31,41 @@ class Replication:
     """The tables of one replication, and how long it took."""
 
     replication: int
-    metrics: pd.DataFrame  # channel, metric, value
-    intervals: pd.DataFrame  # interval_start, channel, metric, value
-    contacts: pd.DataFrame  # one row per contact of the measured period
-    needs: pd.DataFrame  # one row per need of the measured period
+    metrics: pd.DataFrame  # replication, channel, metric, value
+    intervals: pd.DataFrame  # replication, interval_start, channel, metric, value
+    waits: np.ndarray  # answered contacts per channel and wait bin (sim.metrics.waits)
+    records: Records | None  # the raw records, when per-record tables are wanted
     contact_count: int  # contacts simulated, warm-up included
     seconds: float
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> Replication:
-    """Simulate replication `replication` of `scenario` and reduce it to tables."""
+def run_replication(scenario: Scenario, seed: int, replication: int,
+                    keep_records: bool = False) -> Replication:
+    """Simulate replication `replication` of `scenario` and reduce it to tables; with
+    `keep_records`, its records come back too (for the per-record tables: the columnar
+    records are smaller than the tables, which are built where they are written)."""
     start = time.perf_counter()
     records = simulate(scenario, replication_seed(seed, replication))
-    metrics = replication_metrics(records, scenario)
-    intervals = interval_metrics(records, scenario)
-    contacts = contacts_table(records, replication)
-    needs = needs_table(records, replication)
+    sums = replication_sums(records, scenario)  # once, for both tables
+    metrics = replication_metrics(records, scenario, sums)
+    intervals = interval_metrics(records, scenario, sums)
     for table in (metrics, intervals):
         table.insert(0, "replication", replication)
-    return Replication(replication, metrics, intervals, contacts, needs, len(records),
+    return Replication(replication, metrics, intervals, wait_counts(records),
+                       records if keep_records else None, len(records),
                        time.perf_counter() - start)
 
 
 def run_batch(scenarios: Sequence[Scenario], replications: range, seed: int,
               pool: Executor | None = None,
               on_done: Callable[[int, Replication], None] | None = None,
-              ) -> list[list[Replication]]:
-    """Replications `replications` of every scenario (arm), each arm's in order; in this
-    process, or all at once on `pool` (see sim.runner.executors). `on_done(arm, replication)`
-    is called as each finishes (for progress)."""
+              take: Callable[[int, Replication], None] | None = None,
+              keep_records: bool = False) -> None:
+    """Replications `replications` of every scenario (arm): in this process, or on `pool`
+    (see sim.runner.executors). `on_done(arm, replication)` is called as each finishes (for
+    progress); `take(arm, replication)` in order, each arm's replications in replication
+    order, arm after arm, and nothing else keeps them."""
     keys = [(k, r) for k in range(len(scenarios)) for r in replications]
     done = None if on_done is None else (lambda i, rep: on_done(keys[i][0], rep))
-    results = run_tasks(run_replication, [(scenarios[k], seed, r) for k, r in keys], pool,
-                        done)
-    n = len(replications)
-    return [results[k * n:(k + 1) * n] for k in range(len(scenarios))]
+    run_tasks(run_replication, [(scenarios[k], seed, r, keep_records) for k, r in keys], pool,
+              done, reduce=lambda i, rep: take(keys[i][0], rep) if take else None)

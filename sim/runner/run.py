@@ -7,13 +7,19 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
-from sim.metrics import summarize
+from sim.engine.records import Records
+from sim.metrics import contacts_table, needs_table, summarize
+from sim.metrics.contacts import measured
+from sim.metrics.needs import measured_needs
+from sim.metrics.summary import summarize_columns
+from sim.metrics.waits import WAIT_EDGES
 from sim.runner import precision as rule
 from sim.runner.executors import executor
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, Precision, PrecisionReport
@@ -31,16 +37,20 @@ DEFAULT_REPLICATIONS = 10
 @dataclass(frozen=True)
 class RunResult:
     """What `sim run` computes. `metrics` and `intervals` are the summaries across replications
-    (mean, 95% t-interval); `per_replication` keeps each replication's values. `precision`
-    says how a run with a precision target ended (None without one)."""
+    (mean, 95% t-interval); `per_replication` keeps each replication's values; `waits` the
+    answered contacts per wait bin (rows: the bins' upper edges in seconds, a column per
+    channel). `contacts` and `needs` are the per-record tables when the run kept them in
+    memory (None when it wrote them to a sink, or left them out). `precision` says how a run
+    with a precision target ended (None without one)."""
 
     scenario: Scenario
     seed: int
     metrics: pd.DataFrame
     intervals: pd.DataFrame
     per_replication: pd.DataFrame
-    contacts: pd.DataFrame
-    needs: pd.DataFrame
+    waits: pd.DataFrame
+    contacts: pd.DataFrame | None
+    needs: pd.DataFrame | None
     replications: int
     contacts_simulated: int
     seconds: float
@@ -72,7 +82,8 @@ def run(scenario: Scenario | str | Path, replications: int = DEFAULT_REPLICATION
         scheduler: str | None = None, precision: float | None = None,
         max_replications: int = DEFAULT_MAX_REPLICATIONS,
         precision_metrics: str | Sequence[str | tuple[str, str]] | None = None,
-        on_batch: Callable[[int], None] | None = None) -> RunResult:
+        on_batch: Callable[[int], None] | None = None,
+        records: str | RecordSink = "all") -> RunResult:
     """Run `replications` replications of a scenario (a model or a file path).
 
     `workers` > 1 runs them in local processes; `scheduler` runs them on dask.distributed
@@ -82,16 +93,88 @@ def run(scenario: Scenario | str | Path, replications: int = DEFAULT_REPLICATION
     is within that fraction of its mean, or `max_replications` is reached (see
     sim.runner.precision); `on_batch(n)` is called with the new count before each added
     batch. The results equal a plain run with the final count, on any executor.
+
+    `records` says what becomes of the per-record tables: kept in memory as
+    `result.contacts` and `result.needs` ("all"), the needs only ("needs"), neither
+    ("none"), or handed to a RecordSink a replication at a time, in replication order, and
+    not kept (how `sim run` streams them to files in flat memory).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    sink = records if isinstance(records, RecordSink) else Tables(records)
     wanted = rule.request(precision, max_replications, precision_metrics)
     start = time.perf_counter()
     with executor(workers, scheduler) as pool:
-        (reps,), report = replicate(
+        (tally,), report = replicate(
             [scenario], replications, seed, pool, wanted,
-            on_done=(lambda _arm, rep: on_done(rep)) if on_done else None, on_batch=on_batch)
-    return summarise(scenario, seed, reps, time.perf_counter() - start, report)
+            on_done=(lambda _arm, rep: on_done(rep)) if on_done else None, on_batch=on_batch,
+            sinks=[sink])
+    result = summarise(scenario, seed, tally, time.perf_counter() - start, report)
+    if isinstance(sink, Tables):
+        result = replace(result, contacts=sink.table("contacts"), needs=sink.table("needs"))
+    return result
+
+
+@runtime_checkable
+class RecordSink(Protocol):
+    """Takes each replication's records, in replication order (see `run`)."""
+
+    tables: tuple[str, ...]  # the per-record tables it wants: "contacts", "needs"
+
+    def write(self, replication: int, records: Records) -> None: ...
+
+
+TABLES = {"contacts": (contacts_table, measured), "needs": (needs_table, measured_needs)}
+RECORDS = {"all": ("contacts", "needs"), "needs": ("needs",), "none": ()}
+
+
+class Tables:
+    """The RecordSink that keeps the per-record tables in memory, for `RunResult`."""
+
+    def __init__(self, which: str = "all") -> None:
+        if which not in RECORDS:
+            raise ValueError(f"records: one of {', '.join(RECORDS)} or a RecordSink, "
+                             f"not {which!r}")
+        self.tables = RECORDS[which]
+        self._parts: dict[str, list[pd.DataFrame]] = {name: [] for name in self.tables}
+
+    def write(self, replication: int, records: Records) -> None:
+        for name in self.tables:
+            self._parts[name].append(TABLES[name][0](records, replication))
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        parts = self._parts.get(name)
+        return pd.concat(parts, ignore_index=True) if parts else None
+
+
+class Tally:
+    """What a run keeps of one arm's replications, taken in replication order: each one's
+    metrics, its interval values (the keys once: they follow from the scenario), the waits
+    summed; the records go to `sink` and are dropped."""
+
+    def __init__(self, sink: RecordSink | None = None) -> None:
+        self.sink = sink
+        self.metrics: list[pd.DataFrame] = []
+        self.interval_keys: pd.DataFrame | None = None
+        self.interval_values: list[np.ndarray] = []
+        self.waits: np.ndarray | None = None
+        self.contacts = 0
+        self.seconds: list[float] = []
+
+    def take(self, rep: Replication) -> None:
+        if self.sink is not None and rep.records is not None:
+            self.sink.write(rep.replication, rep.records)
+        self.metrics.append(rep.metrics)
+        if self.interval_keys is None:
+            self.interval_keys = rep.intervals[["interval_start", "channel", "metric"]]
+        self.interval_values.append(rep.intervals["value"].to_numpy(float))
+        self.waits = rep.waits if self.waits is None else self.waits + rep.waits
+        self.contacts += rep.contact_count
+        self.seconds.append(rep.seconds)
+
+    @property
+    def per_replication(self) -> pd.DataFrame:
+        return pd.concat(self.metrics, ignore_index=True)
 
 
 def replicate(scenarios: Sequence[Scenario], replications: int, seed: int,
@@ -99,44 +182,47 @@ def replicate(scenarios: Sequence[Scenario], replications: int, seed: int,
               labels: Sequence[str | None] | None = None,
               on_done: Callable[[int, Replication], None] | None = None,
               on_batch: Callable[[int], None] | None = None,
-              ) -> tuple[list[list[Replication]], PrecisionReport | None]:
+              sinks: Sequence[RecordSink | None] | None = None,
+              ) -> tuple[list[Tally], PrecisionReport | None]:
     """Every scenario's (arm's) replications, the same count for each so that they stay
     paired: `replications`, or, with `wanted`, batches until every arm's chosen metrics are
-    precise or the cap is reached. Also how that ended (None without `wanted`)."""
+    precise or the cap is reached. Each arm's records go to its sink (none without `sinks`).
+    Also how that ended (None without `wanted`)."""
+    tallies = [Tally(sink) for sink in (sinks or [None] * len(scenarios))]
+    keep = any(sink is not None and sink.tables for sink in sinks or ())
+
+    def batch(first: int, last: int) -> None:
+        run_batch(scenarios, range(first, last), seed, pool, on_done,
+                  take=lambda arm, rep: tallies[arm].take(rep), keep_records=keep)
+
     if wanted is None:
-        return run_batch(scenarios, range(replications), seed, pool, on_done), None
+        batch(0, replications)
+        return tallies, None
     labels = labels or [None] * len(scenarios)
     metrics = [wanted.chosen(s) for s in scenarios]
-    reps: list[list[Replication]] = [[] for _ in scenarios]
     done, target = 0, wanted.first(replications)
     while True:
-        for arm, batch in enumerate(run_batch(scenarios, range(done, target), seed, pool,
-                                              on_done)):
-            reps[arm] += batch
+        batch(done, target)
         done = target
         checks = [c for arm, label in enumerate(labels)
-                  for c in rule.check(_per_replication(reps[arm]), metrics[arm],
+                  for c in rule.check(tallies[arm].per_replication, metrics[arm],
                                       wanted.target, label)]
         if rule.reached(checks) or done >= wanted.max_replications:
-            return reps, PrecisionReport(wanted.target, wanted.max_replications, done,
-                                         tuple(checks))
+            return tallies, PrecisionReport(wanted.target, wanted.max_replications, done,
+                                            tuple(checks))
         target = rule.next_count(done, checks, wanted.target, wanted.max_replications)
         if on_batch:
             on_batch(target)
 
 
-def _per_replication(reps: Sequence[Replication]) -> pd.DataFrame:
-    return pd.concat([r.metrics for r in reps], ignore_index=True)
-
-
-def summarise(scenario: Scenario, seed: int, reps: Sequence[Replication], seconds: float,
+def summarise(scenario: Scenario, seed: int, tally: Tally, seconds: float,
               report: PrecisionReport | None = None) -> RunResult:
-    """The RunResult of a scenario's replications (in replication order)."""
+    """The RunResult of a scenario's replications (without per-record tables)."""
     labels = {"scenario": scenario.name, "policy": scenario.policy.name}
-    per_rep = _per_replication(reps)
+    per_rep = tally.per_replication
     metrics = summarize(per_rep, ["channel", "metric"])
-    intervals = summarize(pd.concat([r.intervals for r in reps], ignore_index=True),
-                          ["interval_start", "channel", "metric"])
+    intervals = pd.concat([tally.interval_keys.reset_index(drop=True),
+                           summarize_columns(np.vstack(tally.interval_values))], axis=1)
     for table in (metrics, intervals):
         for position, (column, value) in enumerate(labels.items()):
             table.insert(position, column, value)
@@ -146,11 +232,13 @@ def summarise(scenario: Scenario, seed: int, reps: Sequence[Replication], second
         metrics=metrics,
         intervals=intervals,
         per_replication=per_rep,
-        contacts=pd.concat([r.contacts for r in reps], ignore_index=True),
-        needs=pd.concat([r.needs for r in reps], ignore_index=True),
-        replications=len(reps),
-        contacts_simulated=sum(r.contact_count for r in reps),
+        waits=pd.DataFrame(tally.waits.T, columns=list(scenario.channels),
+                           index=pd.Index(WAIT_EDGES[1:], name="wait_below")),
+        contacts=None,
+        needs=None,
+        replications=len(tally.seconds),
+        contacts_simulated=tally.contacts,
         seconds=seconds,
-        replication_seconds=[r.seconds for r in reps],
+        replication_seconds=tally.seconds,
         precision=report,
     )

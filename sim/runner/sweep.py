@@ -115,9 +115,9 @@ def run_point(scenario: Scenario, replications: int, seed: int,
               precision: Precision | None = None) -> pd.DataFrame:
     """On a worker: the point's summary table (VALUE_COLUMNS)."""
     if precision is None:
-        result = run(scenario, replications=replications, seed=seed)
+        result = run(scenario, replications=replications, seed=seed, records="none")
     else:
-        result = run(scenario, replications=replications, seed=seed,
+        result = run(scenario, replications=replications, seed=seed, records="none",
                      precision=precision.target, max_replications=precision.max_replications,
                      precision_metrics=precision.metrics)
     return result.metrics[VALUE_COLUMNS].reset_index(drop=True)

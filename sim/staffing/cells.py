@@ -26,7 +26,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from sim.metrics.intervals import interval_edges
+from sim.metrics.sums import interval_edges
 from sim.model.staffing import scheduled_for
 from sim.model.units import DAY
 from sim.scenario.channels import Channel, Hours

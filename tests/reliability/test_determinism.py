@@ -1,5 +1,5 @@
-"""The same seed gives byte-identical metrics.csv and intervals.csv with 1, 2 or 4 local
-workers and on a dask LocalCluster (`--scheduler local`).
+"""The same seed gives byte-identical metrics.csv, intervals.csv and the streamed parquet files
+with 1, 2 or 4 local workers and on a dask LocalCluster (`--scheduler local`).
 
 The scenario is the richest shipped one (twitter-2015: journeys across channels, redirects,
 multi-message cases, public visibility, shifts), so every random stream is in play.
@@ -12,7 +12,7 @@ import pytest
 from tests.reliability.helpers import SCENARIOS, sim
 
 SCENARIO = SCENARIOS / "twitter-2015.toml"
-TABLES = ("metrics.csv", "intervals.csv")
+TABLES = ("metrics.csv", "intervals.csv", "contacts.parquet", "needs.parquet")
 
 
 def run(out, *options: object) -> dict[str, bytes]:

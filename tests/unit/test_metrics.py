@@ -645,13 +645,17 @@ def test_real_run_with_a_public_channel():
 
 def test_run_carries_needs_and_writes_needs_parquet(tmp_path):
     from sim.report.outputs import write_run
+    from sim.report.records import RecordFiles
     from sim.runner.run import run
 
     sc = scenario(horizon=1800, warmup=0, needs={"self_service": 0.2})
     result = run(sc, replications=2, seed=1)
     assert sorted(result.needs["replication"].unique()) == [0, 1]
     assert (result.needs["outcome"] == "self_service").any()
-    paths = write_run(result, tmp_path, workers=1)
+    with RecordFiles(tmp_path, "needs") as sink:
+        streamed = run(sc, replications=2, seed=1, records=sink)
+        paths = write_run(streamed, tmp_path, workers=1, records="needs",
+                          record_paths=sink.paths)
     assert tmp_path / "needs.parquet" in paths
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "needs.parquet"), result.needs)
 

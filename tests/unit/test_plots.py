@@ -62,6 +62,14 @@ def titles(fig: Figure) -> list[str]:
     return [ax.get_title() for ax in fig.axes if ax.get_visible()]
 
 
+def shown_ticklabels(ax) -> list:
+    """The tick labels drawn: those of ticks within the axes' limits."""
+    return [label
+            for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim()))
+            for loc, label in zip(axis.get_ticklocs(), axis.get_ticklabels(), strict=True)
+            if min(low, high) <= loc <= max(low, high) and label.get_text()]
+
+
 # ---------------------------------------------------------------- a run
 
 @pytest.mark.parametrize("kind", ["waits", "service_level", "staffing"])
@@ -84,25 +92,71 @@ def test_public_plot_only_with_a_public_channel(run_result, public_result):
 
 def test_a_long_horizon_is_drawn_as_its_average_day_with_each_day_behind():
     """Three days: one curve over the 24 hours of the day, the mean of the days' interval
-    means, and one faint line per day; the axis is a day, not 72 hours of ticks."""
+    means, and one faint line per day (one LineCollection); the axis is a day, not 72 hours
+    of ticks."""
     import tomllib
+
+    from matplotlib.collections import LineCollection
 
     data = tomllib.loads(edit('horizon = "2h"', 'horizon = "3d"'))
     result = sim.run(parse_scenario(data), replications=2, seed=5)
     fig = plots.plot_service_level(result)
     ax = next(a for a in fig.axes if a.get_visible())
-    lines = ax.get_lines()
-    mean = [line for line in lines if line.get_linewidth() == 1.5]
-    faint = [line for line in lines if line.get_linewidth() == 0.5]
-    assert len(mean) == 1 and len(faint) == 3
-    x, y = mean[0].get_data()
+    (mean,) = [line for line in ax.get_lines() if line.get_linewidth() == 1.5]
+    (faint,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    x, y = mean.get_data()
     assert len(x) == 48 and min(x) > 0 and max(x) < 24 and ax.get_xlim() == (0, 24)
     i = result.intervals
     rows = i[(i.channel == "phone") & (i.metric == "service_level")].copy()
     rows["tod"] = rows.interval_start % 86400
     expected = rows.groupby("tod")["mean"].mean().to_numpy() * 100
     np.testing.assert_allclose(y, expected)
+    days = rows.sort_values("interval_start")["mean"].to_numpy().reshape(3, 48) * 100
+    assert list(faint.get_linewidths()) == [0.5]
+    assert len(faint.get_segments()) == 3
+    for segment, day in zip(faint.get_segments(), days, strict=True):
+        np.testing.assert_allclose(segment[:, 0], x)
+        np.testing.assert_allclose(segment[:, 1], day)
     assert len([t for t in ax.get_xticks() if 0 <= t <= 24]) == 9  # every 3 h
+
+
+def test_a_horizon_that_ends_within_a_day_leaves_the_rest_of_its_last_day_empty():
+    """2.5 days: the third day has values for its first 12 hours only; the later intervals
+    of the day are averaged over the two days that have them."""
+    import tomllib
+
+    data = tomllib.loads(edit('horizon = "2h"', 'horizon = "60h"'))
+    result = sim.run(parse_scenario(data), replications=2, seed=5)
+    rows = plots._series(result, "phone", "service_level")
+    days = rows.attrs["days"]
+    assert days.shape == (3, 48) and len(rows) == 48
+    assert np.isnan(days[2, 24:]).all() and not np.isnan(days[:2, 24:]).all()
+    np.testing.assert_allclose(rows["mean"].to_numpy(), np.nanmean(days, axis=0))
+    assert png(plots.plot_service_level(result)).startswith(PNG)
+
+
+def test_the_run_plots_in_fixed_margins_keep_their_texts_inside_and_apart(public_result):
+    """Constrained layout measures every text twice per render, so the plots of a run other
+    than the waits place their panels in fixed margins; their texts must still fit in the
+    figure, clear of every panel and of each other."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for kind in ("service_level", "staffing", "public"):
+        fig = plots.figure(public_result, kind)
+        assert fig.get_layout_engine() is None
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        texts = [t for t in (fig._suptitle, fig._supxlabel) if t is not None]
+        for ax in fig.axes:
+            texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *shown_ticklabels(ax)]
+        texts = [t for t in texts if t.get_text()]
+        boxes = [t.get_window_extent(canvas.get_renderer()) for t in texts]
+        for k, (text, box) in enumerate(zip(texts, boxes, strict=True)):
+            assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, (kind, text.get_text())
+            assert fig.bbox.y0 <= box.y0 and box.y1 <= fig.bbox.y1, (kind, text.get_text())
+            assert not any(box.overlaps(ax.bbox) for ax in fig.axes), (kind, text.get_text())
+            for other, second in zip(boxes[k + 1:], texts[k + 1:], strict=True):
+                assert not box.overlaps(other), (kind, text.get_text(), second.get_text())
 
 
 def test_unknown_plot_names_the_known_ones(run_result):

@@ -1,0 +1,72 @@
+"""contacts.parquet and needs.parquet, written a replication at a time as a run goes (a
+RecordSink, see sim.runner.run), so that no process holds more than one replication's
+records whatever the number of replications.
+
+One parquet file per table, its row groups in replication order (a long replication's in
+parts of at most ROWS rows): the same bytes for any number of workers, since the runner
+hands replications over in order however they finish, and one file a person can open. (A
+dataset partitioned by replication would make thousands of small files and need a reader
+that knows the layout.) Each file is written to a temporary name and moved into place only
+when the run succeeds.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, suppress
+from pathlib import Path
+
+from sim.engine.records import Records
+from sim.report.atomic import atomic_path
+from sim.runner.run import RECORDS, TABLES
+
+ROWS = 1 << 16  # rows per row group: a part of a long replication's table is ~4 MB
+
+
+class RecordFiles:
+    """The per-record files `records` (all, needs, none; see `RECORDS`) in folder `out`. Use
+    as a context manager: the files appear when the block ends without an error; with one,
+    nothing is left (not even `out`, if this made it)."""
+
+    def __init__(self, out: Path, records: str = "all") -> None:
+        self.out = out
+        self.tables = RECORDS[records]
+        self.paths = [out / f"{name}.parquet" for name in self.tables]
+        self._stack = ExitStack()
+        self._writers: dict = {}
+        self._made_out = False
+
+    def __enter__(self) -> RecordFiles:
+        self._made_out = not self.out.exists()
+        return self
+
+    def write(self, replication: int, records: Records) -> None:
+        import pyarrow as pa
+
+        for name, path in zip(self.tables, self.paths, strict=True):
+            build, measured = TABLES[name]
+            idx = measured(records)
+            for start in range(0, max(len(idx), 1), ROWS):
+                part = pa.Table.from_pandas(build(records, replication, idx[start:start + ROWS]),
+                                            preserve_index=False)
+                self._writer(name, path, part.schema).write_table(part)
+
+    def _writer(self, name: str, path: Path, schema):
+        """The file's writer, opened at its first part (on a temporary path)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if name not in self._writers:
+            # dictionary pages for the named columns only: tried on every float column, they
+            # cost half the writing time and save nothing
+            named = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+            writer = pq.ParquetWriter(self._stack.enter_context(atomic_path(path)), schema,
+                                      use_dictionary=named)
+            self._stack.callback(writer.close)  # closed before the file is moved into place
+            self._writers[name] = writer
+        return self._writers[name]
+
+    def __exit__(self, *error) -> None:
+        self._stack.__exit__(*error)
+        if error[0] is not None and self._made_out:
+            with suppress(OSError):  # only if empty: what else is there is not this run's
+                self.out.rmdir()
