@@ -1,11 +1,16 @@
-"""How the whole `sim run` scales: memory per added contact and the cost of outputs on a long
-horizon, each measured on the command a user types (a subprocess, start-up and outputs
-included). Not a test: run `.venv/bin/python bench/scale.py [memory|horizon]`.
+"""How the whole `sim run` scales: memory per added contact, the cost of outputs on a long
+horizon, and a local Dask cluster's memory and throughput, each measured on the command a user
+types (a subprocess, start-up and outputs included). Not a test: run
+`.venv/bin/python bench/scale.py [memory|horizon|dask]` (all three by default).
 
 - memory: peak RSS of `sim run scenarios/baseline-2015.toml -n 40` and `-n 400` (one worker),
   and the bytes per added contact between them.
 - horizon: baseline-2015 over 30 days, 2 replications: the whole command against the
   engine alone (`simulate` of the same replications in this process), and the rest.
+- dask: `sim run scenarios/baseline-2015.toml --scheduler local` with 200 and 2,000
+  replications on 2 workers, and 2,000 on 1 worker: contacts per second of the whole command,
+  and the peak RSS of the client (the `sim` process itself, sampled every 50 ms; the
+  workers are other processes), with the bytes per added contact between 200 and 2,000.
 """
 
 from __future__ import annotations
@@ -70,11 +75,47 @@ def horizon(folder: Path) -> None:
           "engine; target at most 0.5)")
 
 
+def client_peak(args: list[str], out: Path) -> dict:
+    """Run `python -m sim ARGS --out OUT -q`, sampling its own RSS (not its children's)."""
+    import psutil
+
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "sim", *args, "--out", str(out), "-q"],
+                             cwd=ROOT)
+    process, peak = psutil.Process(child.pid), 0
+    while child.poll() is None:
+        try:
+            peak = max(peak, process.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if child.wait() != 0:
+        raise SystemExit(f"sim {' '.join(args)} failed")
+    info = json.loads((out / "run.json").read_text())
+    return {"seconds": seconds, "peak_mib": peak / 2**20,
+            "contacts": info["contacts_simulated"]}
+
+
+def dask(folder: Path) -> None:
+    runs = {(n, w): client_peak(["run", str(BASELINE), "-n", str(n), "--scheduler", "local",
+                                 "-w", str(w)], folder / f"d{n}-{w}")
+            for n, w in ((200, 2), (2000, 2), (2000, 1))}
+    for (n, w), row in runs.items():
+        print(f"--scheduler local -w {w} -n {n}: {row['contacts']:,} contacts in "
+              f"{row['seconds']:.1f} s, {row['contacts'] / row['seconds']:,.0f} contacts/s; "
+              f"client peak {row['peak_mib']:.0f} MiB")
+    small, large = runs[(200, 2)], runs[(2000, 2)]
+    grown = (large["peak_mib"] - small["peak_mib"]) * 2**20
+    print(f"dask client memory: {grown / (large['contacts'] - small['contacts']):.1f} bytes "
+          "per added contact (flat: the window of replications in flight)")
+
+
 def main(argv: list[str]) -> None:
-    wanted = argv or ["horizon", "memory"]
+    wanted = argv or ["horizon", "memory", "dask"]
     with tempfile.TemporaryDirectory() as tmp:
         for name in wanted:
-            {"memory": memory, "horizon": horizon}[name](Path(tmp))
+            {"memory": memory, "horizon": horizon, "dask": dask}[name](Path(tmp))
     print(f"(this process peaked at {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}"
           " MiB)")
 

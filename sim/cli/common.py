@@ -190,7 +190,7 @@ def progress(args: argparse.Namespace, console: Console) -> Progress:
 
 def release_memory() -> None:
     """Give the memory the simulation freed back to the system before the outputs are drawn.
-    glibc keeps freed blocks of a long replication's records for reuse, so a run's peak would
+    glibc keeps a long replication's freed records for reuse, so the run's peak would
     otherwise be its records plus the plots; elsewhere this does nothing."""
     import ctypes
     import ctypes.util

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 def add(commands) -> argparse.ArgumentParser:
     from sim.staffing.sample import DEFAULT_MAX_REPLICATIONS, DEFAULT_PRECISION
-    from sim.staffing.staff import DEFAULT_MAX_ITERATIONS
+    from sim.staffing.search import DEFAULT_MAX_ITERATIONS  # light: not the solver's scipy
 
     cmd = commands.add_parser(
         "staff", help="find the cheapest staffing (per interval, or shifts) meeting every target",

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 
 class Agent:
-    """One agent. `sessions` contacts in progress, all on `channel` when there are any."""
+    """One agent. `sessions` contacts in progress, all on `channel` when there are any.
 
-    __slots__ = ("channel", "free_since", "index", "leaving", "pool", "sessions")
+    `index` is its place in its pool; `serial` its place among every agent of the run
+    (`PoolState.roster`), one number that names pool and agent both.
+    """
 
-    def __init__(self, pool: PoolState, index: int) -> None:
+    __slots__ = ("channel", "free_since", "index", "leaving", "pool", "serial", "sessions")
+
+    def __init__(self, pool: PoolState, index: int, serial: int) -> None:
         self.pool = pool
         self.index = index
+        self.serial = serial
         self.sessions = 0
         self.channel = -1
         self.free_since = 0.0
@@ -25,14 +30,16 @@ class PoolState:
     above 1). Both are dicts used as ordered sets: O(1) removal of any agent.
     """
 
-    __slots__ = ("active", "agents", "code", "idle", "name", "open_slots", "retired", "skills",
-                 "to_release")
+    __slots__ = ("active", "agents", "code", "idle", "name", "open_slots", "retired", "roster",
+                 "skills", "to_release")
 
-    def __init__(self, code: int, name: str, skills: tuple[int, ...]) -> None:
+    def __init__(self, code: int, name: str, skills: tuple[int, ...],
+                 roster: list[Agent]) -> None:
         self.code = code
         self.name = name
         self.skills = skills
         self.agents: list[Agent] = []  # every agent object ever made; index = position
+        self.roster = roster  # every agent of every pool of the run; serial = position
         self.idle: dict[Agent, None] = {}
         self.open_slots: dict[int, dict[Agent, None]] = {ch: {} for ch in skills}
         self.retired: list[Agent] = []  # off-shift agents, reused when staffing rises
@@ -41,9 +48,12 @@ class PoolState:
 
     def hire(self, now: float) -> Agent:
         """An agent comes on shift, free; the caller gives it work or makes it idle."""
-        agent = self.retired.pop() if self.retired else Agent(self, len(self.agents))
-        if agent.index == len(self.agents):
+        if self.retired:
+            agent = self.retired.pop()
+        else:
+            agent = Agent(self, len(self.agents), len(self.roster))
             self.agents.append(agent)
+            self.roster.append(agent)
         agent.leaving = False
         agent.free_since = now
         self.active += 1

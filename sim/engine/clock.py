@@ -21,33 +21,40 @@ from typing import Any
 import simpy
 from simpy.core import NORMAL
 
+_END = -1  # priority of run_merged's end marker: first among entries at the same time
+
 
 class Clock(simpy.Environment):
     def call_at(self, t: float, callback: Callable[[Any], None], value: Any) -> None:
         """Call `callback(value)` at time `t`."""
         heappush(self._queue, (t, NORMAL, next(self._eid), callback, value))
 
-    def run_merged(self, until: float, arrivals: Sequence[float],
+    def run_merged(self, until: float, arrivals: Sequence[float], n: int,
                    on_arrival: Callable[[int], None]) -> None:
-        """Process heap entries and arrivals (k = 0, 1, ... at `arrivals[k]`) before `until`."""
+        """Process heap entries and arrivals (k = 0, 1, ..., n - 1 at `arrivals[k]`) before
+        `until`. Only the first n values are read: the engine appends follow-ups to the
+        same column."""
         queue = self._queue
-        n = len(arrivals)
+        # An end marker on the heap saves the loop a test of `until` per step: it sorts
+        # before any other entry at `until` (priority -1 beats simpy's 0 and 1), and the
+        # heap wins ties with arrivals, so nothing at or after `until` runs.
+        heappush(queue, (until, _END, -1, None, None))
         k = 0
         next_arrival = arrivals[0] if n else inf
         while True:
-            if queue and queue[0][0] <= next_arrival:
-                if queue[0][0] >= until:
-                    break
-                entry = heappop(queue)
+            entry = queue[0]
+            if entry[0] <= next_arrival:
+                heappop(queue)
                 if len(entry) == 5:
+                    callback = entry[3]
+                    if callback is None:  # the end marker
+                        break
                     self._now = entry[0]
-                    entry[3](entry[4])
+                    callback(entry[4])
                 else:  # a simpy event: let simpy process it
                     heappush(queue, entry)
                     self.step()
             else:
-                if next_arrival >= until:
-                    break
                 self._now = next_arrival
                 on_arrival(k)
                 k += 1

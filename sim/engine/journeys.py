@@ -48,6 +48,7 @@ class Journeys:
                                   for s in specs)
         self._public = code.get(sc.public_channel, -1) if sc.public_channel else -1
         self._choice = choice_matrix(sc).tolist()
+        self._regions = len(sc.needs.regions)
         self._closed_action = tuple(s.closed_action if s.hours is not None else "queue"
                                     for s in specs)
         self._coin = Draws(stream(seed, "journeys"))
@@ -168,16 +169,21 @@ class Journeys:
 
     def _open_channel(self, need: int, closed: int) -> int:
         """A channel of the need's table that takes contacts now; -1 if none does."""
-        row = self._choice[self.need_group[need]]
+        row = self._choice[self._group(need)]
         return self._pick([w if ch != closed and (self.open[ch] or action == "queue") else 0.0
                            for ch, (w, action) in enumerate(zip(row, self._closed_action,
                                                                 strict=True))])
 
     def _retry_channel(self, need: int) -> int:
         """A channel not yet tried, from the need's own choice table; -1 if none is left."""
-        row = self._choice[self.need_group[need]]
-        tried = self._tried.get(need, 1 << int(self._population.channel[need]))
+        row = self._choice[self._group(need)]
+        tried = self._tried.get(need, 1 << int(self._first_channel[need]))
         return self._pick([0.0 if tried >> ch & 1 else w for ch, w in enumerate(row)])
+
+    def _group(self, need: int) -> int:
+        """The need's row of the choice tables (`population.group_of`, for one need)."""
+        reason, region = int(self.need_reason[need]), int(self.need_region[need])
+        return (reason * self._regions + region) * 2 + int(self.need_twitter[need])
 
     def _pick(self, weights: list[float]) -> int:
         """A channel drawn in proportion to `weights` with the journeys stream; -1 if all
@@ -225,21 +231,23 @@ class Journeys:
         self.channel_of.append(ch)
         self.need_of.append(need)
         self._handle.append(self._draw(f"handle:{name}:follow-up", spec.handle_time))
-        self._patience.append(self._draw(f"patience:{name}:follow-up", spec.patience)
-                              if spec.patience is not None else inf)
+        if self._patience is not None:  # else no channel has patience
+            self._patience.append(self._draw(f"patience:{name}:follow-up", spec.patience)
+                                  if spec.patience is not None else inf)
         messages = self._draw(f"messages:{name}:follow-up", spec.messages)
         self._exchanges_left.append(exchanges(messages))
         self._parent.append(parent)
         self._cause.append(cause)
-        for column in (self._answered, self._replied, self._ended):
-            column.append(nan)
-        self._pool.append(-1)
-        self._agent.append(-1)
+        self._answered.append(nan)
+        self._ended.append(nan)
+        if self._replied is not None:
+            self._replied.append(nan)
+        self._served_by.append(-1)
         self._status.append(WAITING)
         self._contacts[need] += 1
         if ch != self.channel_of[parent]:
             self._changes[need] += 1
-        self._tried[need] = self._tried.get(need, 1 << int(self._population.channel[need])) | (
+        self._tried[need] = self._tried.get(need, 1 << int(self._first_channel[need])) | (
             1 << ch)
         self._open_contacts[need] += 1
         self.env.call_at(now + delay, self._on_arrival, j)

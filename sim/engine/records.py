@@ -1,9 +1,10 @@
 """What one replication returns: plain numpy columns, one row per contact, per need, per
 extra exchange and per retweet.
 
-Columnar arrays rather than per-contact objects: a million contacts cost
-about 50 bytes each, and the metrics layer turns them into DataFrames
-without a copy.
+Columnar arrays rather than per-contact objects: about 80 bytes a contact, needs
+included, and the metrics layer turns them into DataFrames without a copy. The engine
+builds them as views of its own `array.array` buffers, so they are writeable, and with
+no self-service `needs.arrival` is a view of the first contacts' `arrival`.
 """
 
 from __future__ import annotations

@@ -4,21 +4,25 @@ No processes: a service completion, an abandonment, a late reply, a
 follow-up contact, a staffing or an opening-hours change is a callback
 scheduled on simpy's heap; first contacts, known in advance, are fed to the
 clock in order (see `Clock`). Contacts and needs are integers indexing
-columns. What customers do between contacts lives in `journeys.py`.
+columns (`array.array`s, about 80 bytes a contact in all, see `_set_up_contacts`), which
+`Records` receives as numpy views. What customers do between contacts lives in
+`journeys.py`.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import deque
+from heapq import heappush
 from math import inf, isnan, nan
 
 import numpy as np
+from simpy.core import NORMAL
 
 from sim.engine.agents import Agent, PoolState
 from sim.engine.clock import Clock
 from sim.engine.journeys import Journeys
-from sim.engine.population import draw_population, group_of
+from sim.engine.population import Population, draw_population
 from sim.engine.records import (
     ABANDONED,
     ANSWERED,
@@ -55,8 +59,9 @@ class Simulation(Journeys):
         self.channels = tuple(scenario.channels)
         self.channel_specs = tuple(scenario.channels.values())
         code = {name: k for k, name in enumerate(self.channels)}
+        self._roster: list[Agent] = []  # every agent, by serial (see `Agent`)
         self.pools = tuple(
-            PoolState(k, name, tuple(code[s] for s in pool.skills))
+            PoolState(k, name, tuple(code[s] for s in pool.skills), self._roster)
             for k, (name, pool) in enumerate(scenario.pools.items())
         )
         self.pools_for = tuple(
@@ -77,51 +82,92 @@ class Simulation(Journeys):
         self._broadcast_hook = overrides("broadcast")
         self._kept: set[int] = set()  # contacts that keep their place without waiting on line
         self._untagged = tuple(c.untagged for c in self.channel_specs)
-        self._call_at = self.env.call_at  # bound once: the hot path schedules a lot
-        self._complete = self._on_complete
-        self._population = draw_population(scenario, seed, self.policy)
-        self._set_up_needs()
-        self._set_up_contacts()
+        self._set_up_hot_path()
+        population = draw_population(scenario, seed, self.policy)
         self._set_up_journeys(seed)
+        self._set_up_contacts(population)  # before the needs: it takes over big columns
+        self._set_up_needs(population)
 
     # ---- set-up ----------------------------------------------------------------------------
 
-    def _set_up_needs(self) -> None:
-        p = self._population
-        n = len(p.arrival)
+    def _set_up_hot_path(self) -> None:
+        """What every contact's arrival, start and completion look up, decided once per run
+        rather than tested per contact: each test or attribute lookup there costs a few
+        percent of the run."""
+        specs = self.channel_specs
+        # what an arrival must check before it looks for an agent (see `_checked_arrival`)
+        self._arrival_checks = tuple(
+            c.hours is not None or c.patience is not None or bool(c.untagged)
+            or (self._broadcast_hook and c.kind == "public") for c in specs)
+        # how an agent starts a contact of each channel: `_start_single` on channels of one
+        # exchange, one session per agent and the drawn handle time; `_start` on the rest
+        self._start_on = tuple(
+            self._start_single if c.concurrency == 1 and c.messages is None
+            and not self._custom_handle else self._start for c in specs)
+        # the policy's two questions, bound once: asked for every contact
+        self._select_agent = self.policy.select_agent
+        self._select_contact = self.policy.select_contact
+        # the heap and its id counter, for the inlined `Clock.call_at` of the two `_start`s
+        self._heap, self._eid = self.env._queue, self.env._eid
+        self._complete = self._on_complete  # bound once: every service schedules one
+
+    def _set_up_needs(self, p: Population) -> None:
+        """Need columns: the population's (kept as numpy arrays, read only on the journeys'
+        paths), and what the run fills in."""
+        n = len(p.channel)
         deflected = p.channel < 0
-        # read only on the journeys' paths, so left as numpy arrays
         self.need_twitter = p.twitter
-        self.need_group = group_of(self.scenario, p.reason.astype(np.int64), p.region,
-                                   p.twitter)
         self.need_reason = p.reason
-        self._outcome = bytearray(np.where(deflected, DEFLECTED, OPEN).astype(np.uint8))
-        self._resolved = array("d", np.full(n, nan).tobytes())
-        self._contacts = array("h", (~deflected).astype(np.int16).tobytes())
-        self._changes = array("h", bytes(2 * n))
-        self._open_contacts = array("h", (~deflected).astype(np.int16).tobytes())
+        self.need_region = p.region
+        self._followers = p.followers
+        self._first_channel = p.channel
+        self._retweets = (p.retweet_need, p.retweet_age, p.retweet_followers)
+        outcome = np.full(n, OPEN, dtype=np.uint8)
+        outcome[deflected] = DEFLECTED
+        self._outcome = bytearray(outcome)
+        self._resolved = array("d", [nan]) * n
+        self._contacts = _column("h", (~deflected).astype(np.int16))
+        self._changes = array("h", [0]) * n
+        self._open_contacts = _column("h", (~deflected).astype(np.int16))
         self._tried: dict[int, int] = {}  # channels a need has used, once it has a follow-up
 
-    def _set_up_contacts(self) -> None:
-        """First contacts, in arrival order; follow-ups are appended as they happen."""
-        p = self._population
+    def _set_up_contacts(self, p: Population) -> None:
+        """First contacts, in arrival order; follow-ups are appended as they happen.
+
+        Columns are `array.array`s: 1 to 8 bytes a value, against 32 or more in a list of
+        Python floats, and `_records` hands them to numpy without a copy. Their values
+        come from the population's numpy columns, which are dropped as soon as they are
+        copied so that set-up never holds both.
+        """
         first = np.flatnonzero(p.channel >= 0)
         n = len(first)
-        self.arrival = p.arrival[first].tolist()
-        self.channel_of = p.channel[first].tolist()
-        self.need_of = first.tolist()
-        self._handle = p.handle[first].tolist()
-        self._patience = p.patience[first].tolist()
+        everyone = n == len(p.channel)  # no self-service: contact k is need k's first
         self._first_contacts = n
-        self._parent = array("i", np.full(n, -1, dtype=np.int32).tobytes())
-        self._cause = bytearray([FIRST]) * n
-        self._answered = array("d", np.full(n, nan).tobytes())
-        self._replied = array("d", np.full(n, nan).tobytes())
-        self._ended = array("d", np.full(n, nan).tobytes())
-        self._pool = array("h", np.full(n, -1, dtype=np.int16).tobytes())
-        self._agent = array("i", np.full(n, -1, dtype=np.int32).tobytes())
+        self.arrival = _column("d", p.arrival if everyone else p.arrival[first])
+        # with no self-service, the needs' arrival column is the first n contacts' one
+        self._need_arrival = None if everyone else p.arrival
+        p.arrival = None
+        self._handle = _column("d", p.handle if everyone else p.handle[first])
+        # patience: None when no channel has one (nothing to store, nothing to check)
+        self._patience = None if p.patience is None else _column(
+            "d", p.patience if everyone else p.patience[first])
+        p.handle = p.patience = None
+        self.channel_of = _column("b", p.channel[first])
+        self.need_of = _column("i", first.astype(np.int32))
+        # a first contact has no parent and cause FIRST: these two are the follow-ups' only
+        # (contact n + k is row k), and `_records` fills in the first contacts
+        self._parent = array("i")
+        self._cause = bytearray()
+        self._answered = array("d", [nan]) * n
+        # a reply is recorded during the run only on channels with exchanges, redirects or
+        # fcr below 1 (not `_plain`): with none, `_records` makes the column from `ended`
+        self._replied = None if all(self._plain) else array("d", [nan]) * n
+        self._ended = array("d", [nan]) * n
+        # who took each contact's first exchange, by serial (-1: nobody yet); `_records`
+        # splits it into the pool and agent columns. One write per service, not two.
+        self._served_by = array("i", [-1]) * n
         self._status = bytearray(n)  # WAITING == 0
-        self._exchanges_left = array("h", np.ones(n, dtype=np.int16).tobytes())
+        self._exchanges_left = array("h", [1]) * n
         self._exchange_contact = array("i")
         self._exchange_pool = array("h")
         self._exchange_agent = array("i")
@@ -150,7 +196,7 @@ class Simulation(Journeys):
 
     def is_first_exchange(self, i: int) -> bool:
         """No reply yet: the exchange an agent takes contact i for is its first."""
-        return isnan(self._replied[i])
+        return self._replied is None or isnan(self._replied[i])
 
     def reason_of(self, i: int) -> str:
         return self.scenario_reasons[self.need_reason[self.need_of[i]]]
@@ -171,17 +217,35 @@ class Simulation(Journeys):
         for pool, spec in zip(self.pools, sc.pools.values(), strict=True):
             for t, count in duty_steps(spec, sc.interval, -sc.warmup, sc.horizon):
                 env.call_at(t, self._on_staffing, (pool, count))
-        env.run_merged(sc.horizon, self.arrival[:self._first_contacts], self._on_arrival)
+        env.run_merged(sc.horizon, self.arrival, self._first_contacts, self._on_arrival)
         return self._records()
 
     def _on_arrival(self, i: int) -> None:
+        """Contact i arrives. On a channel with something to check first (`_arrival_checks`)
+        see `_checked_arrival`; on the others it looks for an agent at once: `_offer`,
+        inlined because it runs for every contact (and such a channel, with no opening
+        hours, is always open)."""
+        ch = self.channel_of[i]
+        if self._arrival_checks[ch]:
+            self._checked_arrival(i, ch)
+            return
+        agent = self._select_agent(self, i, ch)
+        if agent is None:
+            self._join_queue(i, ch)
+        else:
+            if agent.sessions == 0:
+                del agent.pool.idle[agent]
+            self._start_on[ch](i, ch, agent, self.env._now)
+
+    def _checked_arrival(self, i: int, ch: int) -> None:
+        """An arrival on a channel with opening hours, patience, untagged mentions, or a
+        public channel under a broadcasting policy."""
         env = self.env
         now = env._now
-        ch = self.channel_of[i]
         if not self.open[ch] and self._closed_action[ch] != "queue":
             self._closed_door(i, ch)
             return
-        patience = self._patience[i]
+        patience = inf if self._patience is None else self._patience[i]
         if patience != inf:
             env.call_at(now + patience, self._on_abandon if self.realtime[ch] else self._on_late,
                         i)
@@ -207,18 +271,24 @@ class Simulation(Journeys):
 
     def _offer(self, i: int, ch: int, now: float) -> None:
         """A contact (or a case's next message) looks for an agent, else waits in queue."""
-        agent = self.policy.select_agent(self, i, ch) if self.open[ch] else None
+        agent = self._select_agent(self, i, ch) if self.open[ch] else None
         if agent is None:
-            self.queues[ch].append(i)
-            self.waiting[ch] += 1
-            if self._queue_hook:
-                self.policy.on_queue(self, i, ch)
+            self._join_queue(i, ch)
         else:
             if agent.sessions == 0:
                 del agent.pool.idle[agent]
-            self._start(i, ch, agent, now)
+            self._start_on[ch](i, ch, agent, now)
+
+    def _join_queue(self, i: int, ch: int) -> None:
+        """No agent took contact i: it waits in channel ch's queue."""
+        self.queues[ch].append(i)
+        self.waiting[ch] += 1
+        if self._queue_hook:
+            self.policy.on_queue(self, i, ch)
 
     def _start(self, i: int, ch: int, agent: Agent, now: float) -> None:
+        """Agent takes contact i (or its next exchange) now; its completion goes on the heap.
+        Called through `_start_on[ch]`, which is `_start_single` where that one will do."""
         pool = agent.pool
         sessions = agent.sessions
         if sessions == 0:
@@ -239,8 +309,7 @@ class Simulation(Journeys):
         self._status[i] = IN_SERVICE
         if not self._messages[ch] or isnan(self._answered[i]):
             self._answered[i] = now
-            self._pool[i] = pool.code
-            self._agent[i] = agent.index
+            self._served_by[i] = agent.serial
         else:  # a later exchange of a multi-message case
             self._exchange_row[i] = len(self._exchange_start)
             self._exchange_contact.append(i)
@@ -248,7 +317,21 @@ class Simulation(Journeys):
             self._exchange_agent.append(agent.index)
             self._exchange_start.append(now)
             self._exchange_end.append(nan)
-        self._call_at(now + duration, self._complete, (i, agent))
+        # env.call_at(now + duration, self._complete, (i, agent)), inlined: once per service
+        heappush(self._heap, (now + duration, NORMAL, next(self._eid), self._complete, (i, agent)))
+
+    def _start_single(self, i: int, ch: int, agent: Agent, now: float) -> None:
+        """`_start` on a channel of one exchange, one session at a time and the drawn handle
+        time (see `_start_on`): the common case, without the tests for the rest."""
+        if agent.sessions == 0:
+            agent.channel = ch
+        agent.sessions += 1
+        self._status[i] = IN_SERVICE
+        self._answered[i] = now
+        self._served_by[i] = agent.serial
+        # env.call_at(now + handle, self._complete, (i, agent)), inlined: once per service
+        heappush(self._heap, (now + self._handle[i], NORMAL, next(self._eid), self._complete,
+                              (i, agent)))
 
     def _on_complete(self, value: tuple[int, Agent]) -> None:
         i, agent = value
@@ -288,7 +371,7 @@ class Simulation(Journeys):
 
         An idle agent that gets nothing keeps its place among the idle.
         """
-        select = self.policy.select_contact
+        select = self._select_contact
         idle = agent.pool.idle
         while True:
             i = select(self, agent)
@@ -303,7 +386,7 @@ class Simulation(Journeys):
             else:
                 queue.remove(i)
             self.waiting[ch] -= 1
-            self._start(i, ch, agent, now)
+            self._start_on[ch](i, ch, agent, now)
             if agent.sessions >= self.concurrency[ch]:
                 return
         if agent.sessions == 0:
@@ -357,37 +440,54 @@ class Simulation(Journeys):
                 self._serve(agent, now)
 
     def _records(self) -> Records:
-        sc, p = self.scenario, self._population
+        """The columns as numpy arrays: views of the run's own buffers, not copies."""
+        sc = self.scenario
+        # the run is over: free what is not recorded before the columns made here
+        self._handle = self._patience = self._exchanges_left = self._open_contacts = None
 
         def column(values, dtype) -> np.ndarray:
             return np.frombuffer(values, dtype) if len(values) else np.empty(0, dtype)
 
-        status, ended = np.frombuffer(self._status, np.uint8), column(self._ended, float)
-        replied = column(self._replied, float).copy()
-        single = np.isnan(replied) & (status == ANSWERED)  # the reply ended the contact
-        replied[single] = ended[single]
-
+        status, ended = column(self._status, np.uint8), column(self._ended, float)
+        n, first = len(status), self._first_contacts
+        if self._replied is None:  # every channel plain: the end of an answered one is its reply
+            replied = np.where(status == ANSWERED, ended, nan)
+        else:
+            replied = column(self._replied, float)
+            single = np.isnan(replied) & (status == ANSWERED)  # the reply ended the contact
+            np.copyto(replied, ended, where=single)  # in place: the run is over
+        parent = np.full(n, -1, dtype=np.int32)
+        parent[first:] = column(self._parent, np.int32)
+        cause = np.full(n, FIRST, dtype=np.uint8)
+        cause[first:] = column(self._cause, np.uint8)
+        pool, agent = _split_serials(self._roster, column(self._served_by, np.int32))
+        self._served_by = None
+        need_arrival = self._need_arrival
+        if need_arrival is None:  # shared with the first contacts (see _set_up_contacts)
+            need_arrival = column(self.arrival, float)[:len(self._outcome)]
         needs = Needs(
             reasons=tuple(sc.needs.reasons), regions=tuple(sc.needs.regions),
-            arrival=p.arrival, reason=p.reason, region=p.region, twitter=p.twitter,
-            followers=p.followers, outcome=np.frombuffer(self._outcome, np.uint8),
+            arrival=need_arrival, reason=self.need_reason, region=self.need_region,
+            twitter=self.need_twitter, followers=self._followers,
+            outcome=column(self._outcome, np.uint8),
             resolved=column(self._resolved, float),
             contacts=column(self._contacts, np.int16),
             channel_changes=column(self._changes, np.int16),
         )
+        retweet_need, retweet_age, retweet_followers = self._retweets
         return Records(
             channels=self.channels,
             pools=tuple(p.name for p in self.pools),
-            arrival=np.asarray(self.arrival, dtype=float),
-            channel=np.asarray(self.channel_of, dtype=np.int8),
-            need=np.asarray(self.need_of, dtype=np.int32),
-            parent=column(self._parent, np.int32),
-            cause=np.frombuffer(self._cause, np.uint8),
+            arrival=column(self.arrival, float),
+            channel=column(self.channel_of, np.int8),
+            need=column(self.need_of, np.int32),
+            parent=parent,
+            cause=cause,
             answered=column(self._answered, float),
             replied=replied,
             ended=ended,
-            pool=column(self._pool, np.int16),
-            agent=column(self._agent, np.int32),
+            pool=pool,
+            agent=agent,
             status=status,
             exchange_contact=column(self._exchange_contact, np.int32),
             exchange_pool=column(self._exchange_pool, np.int16),
@@ -397,12 +497,31 @@ class Simulation(Journeys):
             broadcast_contact=column(self._broadcast_contact, np.int32),
             broadcast_time=column(self._broadcast_time, float),
             needs=needs,
-            retweet_need=p.retweet_need,
-            retweet_age=p.retweet_age,
-            retweet_followers=p.retweet_followers,
+            retweet_need=retweet_need,
+            retweet_age=retweet_age,
+            retweet_followers=retweet_followers,
             horizon=sc.horizon,
             warmup=sc.warmup,
         )
+
+
+def _split_serials(roster: list[Agent], serial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pool code, index in pool) of agents given by serial; (-1, -1) for serial -1."""
+    # each table ends with -1, so that serial -1 (nobody) indexes it
+    pool_of = np.array([a.pool.code for a in roster] + [-1], dtype=np.int16)
+    index_of = np.array([a.index for a in roster] + [-1], dtype=np.int32)
+    return pool_of[serial], index_of[serial]
+
+
+def _column(typecode: str, values: np.ndarray) -> array:
+    """A copy of `values` as an `array.array` of `typecode` (the same item size), copied
+    straight from numpy's buffer (no `bytes` in between)."""
+    column = array(typecode)
+    values = np.ascontiguousarray(values)
+    if values.itemsize != column.itemsize:
+        raise TypeError(f"array {typecode!r} from {values.dtype}: item sizes differ")
+    column.frombytes(memoryview(values).cast("B"))
+    return column
 
 
 def _hours_changes(hours, start: float, end: float) -> list[tuple[float, bool]]:

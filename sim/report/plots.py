@@ -154,7 +154,7 @@ def plot_waits(result: RunResult) -> Figure:
     """waits.png: per channel, the share of answered contacts (measured period) answered
     within a given wait (empirical CDF), with the channel's target marked."""
     channels = list(result.scenario.channels.items())
-    fig, axes = panels(len(channels), 3)
+    fig, axes = panels(len(channels), 3, margins=GRID)
     colours = _colours(result)
     edges = result.waits.index.to_numpy(float)  # each bin's upper edge
     for ax, (name, channel) in zip(axes, channels, strict=False):
@@ -181,9 +181,11 @@ def plot_waits(result: RunResult) -> Figure:
         if target is not None:
             ax.axvline(target.within / seconds, color="0.3", ls="--", lw=1)
             ax.axhline(target.share * 100, color="0.3", ls=":", lw=1)
+            left = target.within > 0.6 * max(reach, 1.0) * 1.05  # keep it inside the panel
             ax.annotate(f"target {target.share:.0%} within {duration(target.within)}",
-                        (target.within / seconds, 3), xytext=(3, 0),
-                        textcoords="offset points", fontsize=7, color="0.3")
+                        (target.within / seconds, 3), xytext=(-3 if left else 3, 0),
+                        textcoords="offset points", fontsize=7, color="0.3",
+                        ha="right" if left else "left")
         ax.set_xlim(0, max(reach, 1.0) * 1.05 / seconds)  # all waits 0: still a visible axis
         ax.set_ylim(0, 101)
         ax.set_xlabel(f"wait ({unit})", fontsize=8)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from contextlib import ExitStack, suppress
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 
 from sim.engine.records import Records
 from sim.report.atomic import atomic_path
@@ -25,7 +27,12 @@ ROWS = 1 << 16  # rows per row group: a part of a long replication's table is ~4
 class RecordFiles:
     """The per-record files `records` (all, needs, none; see `RECORDS`) in folder `out`. Use
     as a context manager: the files appear when the block ends without an error; with one,
-    nothing is left (not even `out`, if this made it)."""
+    nothing is left (not even `out`, if this made it).
+
+    The files are written on a thread of their own, a replication behind the caller: parquet
+    encoding runs without the interpreter lock, so it overlaps the next replication's
+    simulation. At most one replication waits for it (`write` blocks otherwise), and a
+    failure there is raised by the next `write` or at the end of the block."""
 
     def __init__(self, out: Path, records: str = "all") -> None:
         self.out = out
@@ -34,12 +41,47 @@ class RecordFiles:
         self._stack = ExitStack()
         self._writers: dict = {}
         self._made_out = False
+        self._queue: Queue[tuple[int, Records] | None] = Queue(maxsize=1)
+        self._thread = Thread(target=self._drain, name="record-files", daemon=True)
+        self._failure: BaseException | None = None
 
     def __enter__(self) -> RecordFiles:
         self._made_out = not self.out.exists()
+        self._thread.start()
         return self
 
     def write(self, replication: int, records: Records) -> None:
+        self._raise_failure()
+        self._queue.put((replication, records))
+
+    def __exit__(self, kind, error, trace) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        failure = self._failure if kind is None else None  # the writer's, if nothing else
+        if failure is not None:
+            kind, error, trace = type(failure), failure, failure.__traceback__
+        self._stack.__exit__(kind, error, trace)  # moves the files into place if no error
+        if kind is not None and self._made_out:
+            with suppress(OSError):  # only if empty: what else is there is not this run's
+                self.out.rmdir()
+        if failure is not None:
+            raise failure
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _drain(self) -> None:
+        """The writing thread: each replication in the order given; after a failure, take
+        (and drop) the rest, so that the caller never blocks."""
+        while (item := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._append(*item)
+                except BaseException as failure:  # raised in the caller's thread
+                    self._failure = failure
+
+    def _append(self, replication: int, records: Records) -> None:
         import pyarrow as pa
 
         for name, path in zip(self.tables, self.paths, strict=True):
@@ -64,9 +106,3 @@ class RecordFiles:
             self._stack.callback(writer.close)  # closed before the file is moved into place
             self._writers[name] = writer
         return self._writers[name]
-
-    def __exit__(self, *error) -> None:
-        self._stack.__exit__(*error)
-        if error[0] is not None and self._made_out:
-            with suppress(OSError):  # only if empty: what else is there is not this run's
-                self.out.rmdir()

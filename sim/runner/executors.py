@@ -65,6 +65,7 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executo
         with dask_client(scheduler, workers) as client:
             pool = client.get_executor(pure=False)
             pool.capacity = max(1, sum(client.nthreads().values()))
+            pool.client = client  # for `shared`
             yield pool
     elif workers <= 1:
         yield None
@@ -73,6 +74,15 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executo
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             pool.capacity = workers
             yield pool
+
+
+def shared(pool: Executor | None, value: T) -> T:
+    """`value` as tasks on `pool` should take it when many do: itself, or on dask a future of
+    it sent to every worker once. (Dask keeps each task's arguments in the client process
+    until the client closes: a scenario sent with each of 2,000 replications would be held
+    2,000 times.)"""
+    client = getattr(pool, "client", None)
+    return value if client is None else client.scatter(value, broadcast=True, hash=False)
 
 
 def capacity(pool: Executor | None) -> int:

@@ -22,7 +22,7 @@ from sim.engine.streams import replication_seed
 from sim.metrics import interval_metrics, replication_metrics
 from sim.metrics.sums import replication_sums
 from sim.metrics.waits import wait_counts
-from sim.runner.executors import run_tasks
+from sim.runner.executors import run_tasks, shared
 from sim.scenario.schema import Scenario
 
 
@@ -67,5 +67,6 @@ def run_batch(scenarios: Sequence[Scenario], replications: range, seed: int,
     order, arm after arm, and nothing else keeps them."""
     keys = [(k, r) for k in range(len(scenarios)) for r in replications]
     done = None if on_done is None else (lambda i, rep: on_done(keys[i][0], rep))
-    run_tasks(run_replication, [(scenarios[k], seed, r, keep_records) for k, r in keys], pool,
+    models = [shared(pool, scenario) for scenario in scenarios]
+    run_tasks(run_replication, [(models[k], seed, r, keep_records) for k, r in keys], pool,
               done, reduce=lambda i, rep: take(keys[i][0], rep) if take else None)

@@ -148,13 +148,16 @@ class Tables:
 
 
 class Tally:
-    """What a run keeps of one arm's replications, taken in replication order: each one's
-    metrics, its interval values (the keys once: they follow from the scenario), the waits
-    summed; the records go to `sink` and are dropped."""
+    """What a run keeps of one arm's replications, taken in replication order: the values of
+    its metrics and of its intervals, each a row of floats (their keys once: they follow from
+    the scenario), and the waits summed; the records go to `sink` and are dropped. No
+    object per replication but two arrays, so that thousands of replications cost little."""
 
     def __init__(self, sink: RecordSink | None = None) -> None:
         self.sink = sink
-        self.metrics: list[pd.DataFrame] = []
+        self.replications: list[int] = []
+        self.metric_keys: pd.DataFrame | None = None
+        self.metric_values: list[np.ndarray] = []
         self.interval_keys: pd.DataFrame | None = None
         self.interval_values: list[np.ndarray] = []
         self.waits: np.ndarray | None = None
@@ -164,17 +167,32 @@ class Tally:
     def take(self, rep: Replication) -> None:
         if self.sink is not None and rep.records is not None:
             self.sink.write(rep.replication, rep.records)
-        self.metrics.append(rep.metrics)
-        if self.interval_keys is None:
-            self.interval_keys = rep.intervals[["interval_start", "channel", "metric"]]
-        self.interval_values.append(rep.intervals["value"].to_numpy(float))
-        self.waits = rep.waits if self.waits is None else self.waits + rep.waits
+        if self.metric_keys is None:
+            self.metric_keys = _keys(rep.metrics)
+            self.interval_keys = _keys(rep.intervals)
+        # copies: what arrived from another process may be a view into the whole message it
+        # came in, records included, which would then stay alive as long as the view
+        for table, keys, values in ((rep.metrics, self.metric_keys, self.metric_values),
+                                    (rep.intervals, self.interval_keys, self.interval_values)):
+            if len(table) != len(keys):  # the keys follow from the scenario: never
+                raise ValueError(f"replication {rep.replication}: rows differ from the first's")
+            values.append(table["value"].to_numpy(float, copy=True))
+        self.waits = rep.waits.copy() if self.waits is None else self.waits + rep.waits
+        self.replications.append(rep.replication)
         self.contacts += rep.contact_count
         self.seconds.append(rep.seconds)
 
     @property
     def per_replication(self) -> pd.DataFrame:
-        return pd.concat(self.metrics, ignore_index=True)
+        """replication, channel, metric, value: a row per replication and metric."""
+        n, keys = len(self.replications), self.metric_keys
+        table = keys.iloc[np.tile(np.arange(len(keys)), n)].reset_index(drop=True)
+        table.insert(0, "replication", np.repeat(np.array(self.replications), len(keys)))
+        return table.assign(value=np.concatenate(self.metric_values))
+
+
+def _keys(table: pd.DataFrame) -> pd.DataFrame:
+    return table.drop(columns=["replication", "value"]).reset_index(drop=True)
 
 
 def replicate(scenarios: Sequence[Scenario], replications: int, seed: int,
@@ -221,7 +239,7 @@ def summarise(scenario: Scenario, seed: int, tally: Tally, seconds: float,
     labels = {"scenario": scenario.name, "policy": scenario.policy.name}
     per_rep = tally.per_replication
     metrics = summarize(per_rep, ["channel", "metric"])
-    intervals = pd.concat([tally.interval_keys.reset_index(drop=True),
+    intervals = pd.concat([tally.interval_keys,
                            summarize_columns(np.vstack(tally.interval_values))], axis=1)
     for table in (metrics, intervals):
         for position, (column, value) in enumerate(labels.items()):

@@ -42,6 +42,8 @@ import numpy as np
 
 from sim.staffing.cells import Cell, Problem
 
+DEFAULT_MAX_ITERATIONS = 100  # plans tried at most
+
 
 @dataclass(frozen=True)
 class Verdict:

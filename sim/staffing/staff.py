@@ -43,13 +43,12 @@ from sim.staffing.load import first_contacts
 from sim.staffing.roster import RosterSolution
 from sim.staffing.rostering import roster, roster_pools
 from sim.staffing.sample import DEFAULT_MAX_REPLICATIONS, DEFAULT_PRECISION, replications_needed
-from sim.staffing.search import OnIteration, search
+from sim.staffing.search import DEFAULT_MAX_ITERATIONS, OnIteration, search
 from sim.staffing.warm import warm_start, work_floor
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-DEFAULT_MAX_ITERATIONS = 100
 CONFIRM_ROUNDS = 3
 SUFFIX = "-staffed"
 

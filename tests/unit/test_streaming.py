@@ -146,4 +146,20 @@ def test_on_a_local_dask_cluster_the_client_holds_at_most_the_replications_in_fl
     sink = Sink()
     result = run(SCENARIO, replications=16, workers=2, scheduler="local", records=sink)
     assert sink.written == result.replications == 16
-    assert 1 <= sink.most <= 2 * 2  # the window: twice the cluster's two worker threads
+    assert 1 <= sink.most <= 2 * 2 + 1  # the window (twice two threads) and the scenario
+
+
+def test_a_failure_while_writing_records_stops_the_run_and_leaves_nothing(tmp_path,
+                                                                          monkeypatch):
+    out = tmp_path / "out"
+    append = RecordFiles._append
+
+    def full_disk(self, replication, records):
+        if replication == 1:
+            raise OSError(28, "No space left on device")
+        append(self, replication, records)
+
+    monkeypatch.setattr(RecordFiles, "_append", full_disk)
+    with pytest.raises(OSError, match="No space left"), RecordFiles(out, "all") as sink:
+        run(SCENARIO, replications=6, records=sink)
+    assert not out.exists()
