@@ -28,10 +28,20 @@ from sim.check.directions import RULES, Tolerance, parse_tolerance
 from sim.report.atomic import write_text_atomic
 from sim.runner.run import scenario_hash
 from sim.scenario.base import Strict
-from sim.scenario.load import ScenarioError, error_lines, load_scenario
-from sim.scenario.schema import Scenario
+from sim.scenario.files import FileRefused, MiB, read_text
+from sim.scenario.load import (
+    SHOWN,
+    ScenarioError,
+    error_lines,
+    load_scenario,
+    printable,
+    shortened,
+)
+from sim.scenario.parsing import LimitError, json_data
+from sim.scenario.schema import MAX_NAME, Scenario
 
 FORMAT = 1
+MAX_BYTES = 8 * MiB  # the largest shipped baseline is 23 KB
 DIGITS = 10  # significant digits kept: identical runs still compare exactly equal
 SEEDS = "replication r used numpy.random.SeedSequence(seed, spawn_key=(r,)), r = 0..{last}"
 
@@ -131,7 +141,7 @@ class _Metric(Strict):
 class _File(Strict):
     format: Literal[1]
     scenario: str
-    scenario_name: str
+    scenario_name: str = Field(max_length=MAX_NAME)
     scenario_hash: str = Field(pattern="^[0-9a-f]{64}$")
     policy: str
     version: str
@@ -144,29 +154,28 @@ class _File(Strict):
 
 def read_baseline(path: Path) -> Baseline:
     """The baseline in `path`; BaselineError (file: key.path: reason) otherwise."""
+    name = printable(str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise BaselineError(f"{path}: cannot read: {err}") from None
+        data = json_data(read_text(path, MAX_BYTES))
+    except (FileRefused, LimitError) as err:
+        raise BaselineError(f"{name}: {printable(str(err))}") from None
     except json.JSONDecodeError as err:
-        raise BaselineError(f"{path}: not valid JSON: {err}") from None
+        raise BaselineError(f"{name}: not valid JSON: {err}") from None
     try:
         file = _File.model_validate(data)
     except ValidationError as err:
-        raise BaselineError("\n".join(f"{path}: {line}"
+        raise BaselineError("\n".join(f"{name}: {printable(line)}"
                                       for line in error_lines(err))) from None
     problems, tolerances = [], {}
     for key, value in file.tolerances.items():
         try:
             tolerances[key] = parse_tolerance(key, value)
         except ValueError as err:
-            problems.append(f"tolerances.{key}: {err}")
+            problems.append(f"tolerances.{shortened(key, SHOWN)}: {err}")
     values: Values = {}
     for channel, metrics in file.metrics.items():
         for metric, entry in metrics.items():
-            where = f"metrics.{channel}.{metric}"
+            where = f"metrics.{shortened(channel, SHOWN)}.{shortened(metric, SHOWN)}"
             if metric not in RULES:
                 problems.append(f"{where}: not a checked metric (checked: {', '.join(RULES)})")
             elif len(entry.values) != file.replications:
@@ -176,7 +185,7 @@ def read_baseline(path: Path) -> Baseline:
                 values[channel, metric] = np.array(
                     [math.nan if x is None else x for x in entry.values], dtype=float)
     if problems:
-        raise BaselineError("\n".join(f"{path}: {p}" for p in problems))
+        raise BaselineError("\n".join(f"{name}: {printable(p)}" for p in problems))
     scenario = Path(os.path.normpath(path.parent / file.scenario))
     return Baseline(scenario, file.scenario_name, file.policy, file.scenario_hash, file.seed,
                     file.replications, values, tolerances, file.version)
@@ -184,18 +193,27 @@ def read_baseline(path: Path) -> Baseline:
 
 def baseline_scenario(baseline: Baseline, origin: Path | str = "baseline") -> Scenario:
     """The scenario the baseline was made from, with its policy, as it is now; BaselineError
-    if it cannot be loaded or if it changed since (its hash differs)."""
+    if it cannot be loaded, if it changed since (its hash differs) or if it lacks a channel
+    the baseline checks (a baseline edited by hand)."""
     from sim.runner.compare import policy_arms
 
+    source = printable(str(baseline.scenario))
     try:
         scenario = policy_arms(load_scenario(baseline.scenario), [baseline.policy],
-                               source=str(baseline.scenario))[0]
+                               source=source)[0]
     except ScenarioError as err:
-        raise BaselineError(f"{origin}: its scenario cannot be used:\n{err}") from None
+        raise BaselineError(f"{origin}: its scenario cannot be used: {err}") from None
     if scenario_hash(scenario) != baseline.scenario_hash:
         raise BaselineError(
-            f"{origin}: {baseline.scenario} (policy {baseline.policy}) changed since the "
+            f"{origin}: {source} (policy {baseline.policy}) changed since the "
             "baseline was made (its scenario hash differs), so its numbers no longer apply; "
             f"if the change is intended, make the baseline again: sim baseline {origin} "
             "(then commit baselines/)")
+    channels = {*scenario.channels, "all"}
+    unknown = sorted({channel for channel, _ in baseline.values} - channels)
+    if unknown:
+        names = ", ".join(repr(shortened(c, SHOWN)) for c in unknown)
+        raise BaselineError(f"{origin}: " + printable(
+            f"metrics: no channel {names} in {source} (its channels: "
+            f"{', '.join(sorted(channels))})"))
     return scenario

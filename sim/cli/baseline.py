@@ -10,7 +10,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from sim.cli.common import EXIT_BAD_INPUT, error, out_folder, progress, warn, whole_number
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    error,
+    progress,
+    warn,
+    whole_number,
+    writable_folder,
+)
 from sim.runner.run import DEFAULT_SEED
 
 BASELINES = Path("baselines")
@@ -85,7 +92,7 @@ def main(args: argparse.Namespace, console: Console) -> int:
               "baseline; run them into different --out folders")
         return EXIT_BAD_INPUT
     for folder in dict.fromkeys(path.parent for path in paths):
-        if out_folder(argparse.Namespace(out=folder), "", console) is None:
+        if not writable_folder(folder, console):
             return EXIT_BAD_INPUT
     for k, path in enumerate(paths):  # a file made again keeps its own tolerances
         source, scenario, seed, replications, tolerances = jobs[k]

@@ -17,9 +17,9 @@ from sim.cli.common import (
     EXIT_BAD_INPUT,
     error,
     fraction,
-    out_folder,
     progress,
     whole_number,
+    writable_folder,
 )
 
 EXIT_REGRESSION = 1
@@ -88,8 +88,7 @@ def main(args: argparse.Namespace, console: Console) -> int:
         for problem in problems:
             error(console, problem)
         return EXIT_BAD_INPUT
-    if args.junit is not None and out_folder(argparse.Namespace(out=args.junit.parent), "",
-                                             console) is None:
+    if args.junit is not None and not writable_folder(args.junit.parent, console):
         return EXIT_BAD_INPUT
     return _check(args, baselines, scenarios, overrides, console)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from sim.files.folders import foreign, staged
 from sim.runner.executors import SchedulerError
 from sim.runner.precision import (
     DEFAULT_MAX_REPLICATIONS,
@@ -162,12 +164,30 @@ def out_folder(args: argparse.Namespace, default: str, console: Console,
     if it cannot be made, found before spending time on the run."""
     given = getattr(args, option)
     out = given if given is not None else Path("results") / default
-    existing = unwritable_folder(out)
-    if existing is not None:
-        error(console, f"{out}: cannot write the results there ({existing} is not a "
-              "writable folder)")
+    if not writable_folder(out, console):
+        return None
+    why = foreign(out)
+    if why is not None:
+        error(console, f"{out}: cannot write the results there: {why}")
         return None
     return out
+
+
+def writable_folder(folder: Path, console: Console) -> bool:
+    """Whether `folder` can be made and written in; if not, says why."""
+    existing = unwritable_folder(folder)
+    if existing is not None:
+        error(console, f"{folder}: cannot write the results there ({existing} is not a "
+              "writable folder)")
+    return existing is None
+
+
+def write_folder(out: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+    """`write(folder)` into a staged folder that then replaces `out` whole (see
+    sim.files.folders); the paths it wrote, as they are in `out`."""
+    with staged(out) as stage:
+        paths = write(stage)
+    return [out / path.relative_to(stage) for path in paths]
 
 
 def unwritable_folder(path: Path) -> Path | None:

@@ -17,6 +17,7 @@ from sim.cli.common import (
     precision_request,
     progress,
     run_kwargs,
+    write_folder,
 )
 from sim.runner.executors import SchedulerError
 from sim.runner.precision import Precision, PrecisionError
@@ -106,7 +107,8 @@ def _run_compare(args: argparse.Namespace, scenarios, labels: list[str], sources
         except (SchedulerError, PrecisionError) as err:
             error(console, failure_message(err))
             return EXIT_BAD_INPUT
-    paths = write_compare(comparison, out, args.workers, args.scheduler)
+    paths = write_folder(out, lambda folder: write_compare(comparison, folder, args.workers,
+                                                           args.scheduler))
     outcome = precision_outcome(comparison.precision, console)
     if not args.quiet:
         stdout = Console()

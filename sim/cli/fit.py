@@ -20,6 +20,7 @@ from sim.cli.common import (
     progress,
     unwritable_folder,
     warn,
+    write_folder,
 )
 from sim.model.units import parse_duration
 from sim.runner.executors import SchedulerError
@@ -116,7 +117,7 @@ def main(args: argparse.Namespace, console: Console) -> int:
     except SchedulerError as err:
         error(console, failure_message(err))
         return EXIT_BAD_INPUT
-    paths = write_backtest(bt, out, name)
+    paths = write_folder(out, lambda folder: write_backtest(bt, folder, name))
     if not args.quiet:
         Console().print(_backtest_table(bt))
         print(f"backtest in {out}/ ({', '.join(p.name for p in paths)})\n"

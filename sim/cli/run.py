@@ -67,11 +67,12 @@ def main(args: argparse.Namespace, console: Console) -> int:
     out = out_folder(args, scenario.name, console)
     if out is None:
         return EXIT_BAD_INPUT
+    from sim.files.folders import staged
     from sim.report.outputs import write_run
     from sim.report.records import RecordFiles
 
     try:
-        with RecordFiles(out, args.records) as sink:
+        with staged(out) as stage, RecordFiles(stage, args.records) as sink:
             with progress(args, console) as bar:
                 first = wanted.first(args.replications) if wanted else args.replications
                 task = bar.add_task(f"{scenario.name}: replications", total=first)
@@ -79,8 +80,8 @@ def main(args: argparse.Namespace, console: Console) -> int:
                              on_done=lambda _: bar.advance(task),
                              on_batch=lambda n: bar.update(task, total=n))
             release_memory()
-            paths = write_run(result, out, args.workers, args.scheduler, args.records,
-                              sink.paths)
+            paths = [out / p.name for p in write_run(result, stage, args.workers,
+                                                     args.scheduler, args.records, sink.paths)]
     except (SchedulerError, PrecisionError) as err:
         error(console, failure_message(err))
         return EXIT_BAD_INPUT

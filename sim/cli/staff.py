@@ -19,6 +19,7 @@ from sim.cli.common import (
     progress,
     warn,
     whole_number,
+    write_folder,
 )
 from sim.report.formats import number
 from sim.scenario.load import ScenarioError, load_scenario
@@ -96,7 +97,8 @@ def main(args: argparse.Namespace, console: Console) -> int:
         except StaffingError as err:
             error(console, f"{args.scenario}: {err}")
             return EXIT_BAD_INPUT
-    paths = write_staff(result, out, args.workers, args.scheduler)
+    paths = write_folder(out, lambda folder: write_staff(result, folder, args.workers,
+                                                         args.scheduler))
     if not result.met:
         warn(console, f"after {result.iterations} plans, {len(result.missed)} targets are "
              f"still missed ({missed_text(result)}); the files hold the last plan tried. "

@@ -78,9 +78,10 @@ def main(args: argparse.Namespace, console: Console) -> int:
 
 def _run_sweep(args: argparse.Namespace, base: Scenario, points, plot, out: Path,
                wanted: Precision | None, console: Console) -> int:
+    from sim.files.folders import staged
     from sim.report.outputs import sweep_info, write_info
     from sim.report.sweep import write_sweep
-    from sim.runner.sweep import run_points
+    from sim.runner.sweep import keep_points, run_points
 
     with progress(args, console) as bar:
         task = bar.add_task("sweep: points", total=len(points))
@@ -91,8 +92,14 @@ def _run_sweep(args: argparse.Namespace, base: Scenario, points, plot, out: Path
         except SchedulerError as err:
             error(console, failure_message(err))
             return EXIT_BAD_INPUT
-    paths, missing = write_sweep(result, out, plot)
-    paths.append(write_info(out, sweep_info(result, base, args.workers, args.scheduler)))
+    for path in result.unreadable:
+        warn(console, f"{path}: a stored point that could not be read; it was run again")
+    with staged(out) as folder:
+        paths, missing = write_sweep(result, folder, plot)
+        paths.append(write_info(folder, sweep_info(result, base, args.workers,
+                                                   args.scheduler)))
+        keep_points(out, folder)
+    paths = [out / path.name for path in paths]
     if missing:
         warn(console, missing)
     if not args.quiet:

@@ -9,9 +9,25 @@ from sim.engine.records import CAUSE_NAMES, STATUS_NAMES, Records
 from sim.metrics.codes import named
 
 
+def in_period(records: Records, part: slice = slice(None)) -> np.ndarray:
+    """Which contacts (of the rows `part`) count: those arriving in [0, horizon), warm-up
+    left out."""
+    arrival = records.arrival[part]
+    return (arrival >= 0) & (arrival < records.horizon)
+
+
 def measured(records: Records) -> np.ndarray:
-    """Indices of the contacts that count: those arriving in [0, horizon), warm-up left out."""
-    return np.flatnonzero((records.arrival >= 0) & (records.arrival < records.horizon))
+    """Indices of the contacts that count (see `in_period`)."""
+    return np.flatnonzero(in_period(records))
+
+
+def answered_waits(records: Records) -> tuple[np.ndarray, np.ndarray]:
+    """The waits of the answered contacts that count, and their channels: what the wait
+    quantiles and the wait bins are taken from (a fresh array, to sort in place)."""
+    answered = in_period(records) & ~np.isnan(records.answered)
+    waits = records.answered[answered]
+    waits -= records.arrival[answered]
+    return waits, records.channel[answered]
 
 
 def contacts_table(records: Records, replication: int,

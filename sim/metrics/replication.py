@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.records import Records
+from sim.metrics.contacts import answered_waits
 from sim.metrics.needs import need_metrics
 from sim.metrics.outcomes import (
     CLOSED_METRICS,
@@ -60,12 +61,7 @@ def _wait_quantiles(records: Records) -> tuple[np.ndarray, np.ndarray]:
     (a loop per channel, not per contact; each channel's waits sorted in place, not
     copied)."""
     n_channels = len(records.channels)
-    answered = ~np.isnan(records.answered) & (records.arrival >= 0) & (
-        records.arrival < records.horizon)
-    waits = records.answered[answered]
-    waits -= records.arrival[answered]
-    channel = records.channel[answered]
-    del answered
+    waits, channel = answered_waits(records)
     out = np.full((2, n_channels + 1), np.nan)
     for k in range(n_channels):
         mine = waits[channel == k]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.records import Records
+from sim.metrics.contacts import answered_waits
 
 # [0, 0.1 s), then 100 bins a decade up to 10^7 s (116 days): 2.3% wide, finer than a plot
 WAIT_EDGES = np.concatenate(([0.0], np.geomspace(0.1, 1e7, 801)))
@@ -14,18 +15,11 @@ WAIT_EDGES = np.concatenate(([0.0], np.geomspace(0.1, 1e7, 801)))
 def wait_counts(records: Records) -> np.ndarray:
     """Answered contacts of the measured period by channel (rows, in `records.channels`
     order) and wait bin (columns: [WAIT_EDGES[k], WAIT_EDGES[k + 1]); longer waits count in
-    the last bin). A channel at a time, through masks rather than indices: a long run's
-    temporaries stay small."""
-    answered = ~np.isnan(records.answered) & (records.arrival >= 0) & (
-        records.arrival < records.horizon)
-    out = np.zeros((len(records.channels), len(WAIT_EDGES) - 1), dtype=np.int64)
-    for k in range(len(records.channels)):
-        mine = answered & (records.channel == k)
-        waits = records.answered[mine]
-        waits -= records.arrival[mine]
-        np.clip(waits, 0.0, WAIT_EDGES[-1], out=waits)  # 0 for a rounding below 0
-        out[k] = np.histogram(waits, WAIT_EDGES)[0]
-    return out
+    the last bin)."""
+    waits, channel = answered_waits(records)
+    np.clip(waits, 0.0, WAIT_EDGES[-1], out=waits)  # 0 for a rounding below 0
+    return np.stack([np.histogram(waits[channel == k], WAIT_EDGES)[0]
+                     for k in range(len(records.channels))]).astype(np.int64)
 
 
 def wait_quantile(counts: np.ndarray, q: float) -> float:

@@ -35,7 +35,6 @@ def shown(metric: str, value: float) -> str:
 
 def write_backtest(bt: Backtest, out: Path, title: str) -> list[Path]:
     """The three files in `out`, each written atomically; their paths."""
-    out.mkdir(parents=True, exist_ok=True)
     intraday = bt.intraday.copy()
     paths = [write_atomic(out / "backtest.csv", lambda p: bt.table.to_csv(p, index=False)),
              write_atomic(out / "intraday.csv", lambda p: intraday.to_csv(p, index=False))]

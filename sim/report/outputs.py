@@ -14,7 +14,7 @@ from pathlib import Path
 from sim import __version__
 from sim.report.atomic import write_atomic, write_text_atomic
 from sim.runner.precision import Check, PrecisionReport
-from sim.runner.run import RECORDS, RunResult, scenario_hash
+from sim.runner.run import RunResult, scenario_hash
 from sim.runner.sweep import SweepResult
 from sim.scenario.schema import Scenario
 
@@ -27,16 +27,14 @@ def write_run(result: RunResult, out: Path, workers: int,
               record_paths: Sequence[Path] = ()) -> list[Path]:
     """Write the tables, run.json, the plots and report.html of `result` into `out`; returns
     the paths written with `record_paths` (the per-record files, which a RecordFiles sink
-    writes as the run goes), report.html last. A per-record file that `records` (all,
-    needs, none) leaves out is removed from `out`, so that the folder never holds another
-    run's."""
+    writes as the run goes), report.html last."""
     # imported here: matplotlib loads only when files are written, not for run.json helpers
     from sim.report.html import report_html
     from sim.report.plots import render_plots
 
     metrics = result.metrics[METRIC_COLUMNS]
     plots = render_plots(result)
-    paths = [
+    return [
         write_atomic(out / "metrics.csv", lambda p: metrics.to_csv(p, index=False)),
         write_atomic(out / "intervals.csv", lambda p: result.intervals.to_csv(p, index=False)),
         *record_paths,
@@ -45,9 +43,6 @@ def write_run(result: RunResult, out: Path, workers: int,
           for name, data in plots.items()),
         write_text_atomic(out / "report.html", report_html(result, plots)),
     ]
-    for name in sorted(set(RECORDS["all"]) - set(RECORDS[records])):
-        (out / f"{name}.parquet").unlink(missing_ok=True)
-    return paths
 
 
 def write_info(out: Path, info: dict) -> Path:

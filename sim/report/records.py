@@ -6,19 +6,17 @@ One parquet file per table, its row groups in replication order (a long replicat
 parts of at most ROWS rows): the same bytes for any number of workers, since the runner
 hands replications over in order however they finish, and one file a person can open. (A
 dataset partitioned by replication would make thousands of small files and need a reader
-that knows the layout.) Each file is written to a temporary name and moved into place only
-when the run succeeds.
+that knows the layout.) The files are written in place: `sim run` writes into a staged
+folder (sim.files.folders), so a failed run shows none of them.
 """
 
 from __future__ import annotations
 
-from contextlib import ExitStack, suppress
 from pathlib import Path
 from queue import Queue
 from threading import Thread
 
 from sim.engine.records import Records
-from sim.report.atomic import atomic_path
 from sim.runner.run import RECORDS, TABLES
 
 ROWS = 1 << 16  # rows per row group: a part of a long replication's table is ~4 MB
@@ -26,8 +24,7 @@ ROWS = 1 << 16  # rows per row group: a part of a long replication's table is ~4
 
 class RecordFiles:
     """The per-record files `records` (all, needs, none; see `RECORDS`) in folder `out`. Use
-    as a context manager: the files appear when the block ends without an error; with one,
-    nothing is left (not even `out`, if this made it).
+    as a context manager: the files are whole when the block ends.
 
     The files are written on a thread of their own, a replication behind the caller: parquet
     encoding runs without the interpreter lock, so it overlaps the next replication's
@@ -38,15 +35,12 @@ class RecordFiles:
         self.out = out
         self.tables = RECORDS[records]
         self.paths = [out / f"{name}.parquet" for name in self.tables]
-        self._stack = ExitStack()
         self._writers: dict = {}
-        self._made_out = False
         self._queue: Queue[tuple[int, Records] | None] = Queue(maxsize=1)
         self._thread = Thread(target=self._drain, name="record-files", daemon=True)
         self._failure: BaseException | None = None
 
     def __enter__(self) -> RecordFiles:
-        self._made_out = not self.out.exists()
         self._thread.start()
         return self
 
@@ -57,15 +51,10 @@ class RecordFiles:
     def __exit__(self, kind, error, trace) -> None:
         self._queue.put(None)
         self._thread.join()
-        failure = self._failure if kind is None else None  # the writer's, if nothing else
-        if failure is not None:
-            kind, error, trace = type(failure), failure, failure.__traceback__
-        self._stack.__exit__(kind, error, trace)  # moves the files into place if no error
-        if kind is not None and self._made_out:
-            with suppress(OSError):  # only if empty: what else is there is not this run's
-                self.out.rmdir()
-        if failure is not None:
-            raise failure
+        for writer in self._writers.values():
+            writer.close()
+        if kind is None:  # the writer's failure, if nothing else went wrong
+            self._raise_failure()
 
     def _raise_failure(self) -> None:
         if self._failure is not None:
@@ -101,8 +90,5 @@ class RecordFiles:
             # dictionary pages for the named columns only: tried on every float column, they
             # cost half the writing time and save nothing
             named = [f.name for f in schema if pa.types.is_dictionary(f.type)]
-            writer = pq.ParquetWriter(self._stack.enter_context(atomic_path(path)), schema,
-                                      use_dictionary=named)
-            self._stack.callback(writer.close)  # closed before the file is moved into place
-            self._writers[name] = writer
+            self._writers[name] = pq.ParquetWriter(path, schema, use_dictionary=named)
         return self._writers[name]

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim.files.folders import claim
 from sim.report.atomic import write_atomic
 from sim.runner.executors import dask_client, run_tasks
 from sim.runner.grid import apply, label, product
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, Precision, request
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, run, scenario_hash
-from sim.scenario.load import ScenarioError, load_scenario, parse_scenario
+from sim.scenario.load import ScenarioError, load_scenario_data, parse_scenario
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class SweepResult:
     precision: Precision | None = None
     point_replications: tuple[int, ...] = ()
     grid: dict[str, list[object]] = field(default_factory=dict)  # each key's values, in order
+    unreadable: tuple[Path, ...] = ()  # stored points that could not be read: run again
 
     def plot(self, channel: str = "all", metric: str | None = None) -> Figure:
         """`metric` of `channel` against the first swept key, a line per combination of the
@@ -85,8 +88,7 @@ def build_points(source: Scenario | str | Path, grid: Sequence[dict[str, object]
         name, data = f"<{source.name}>", source.model_dump()
     else:
         name = str(source)
-        load_scenario(source)  # the file itself must be valid
-        data = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+        data = load_scenario_data(source)[1]  # the file itself must be valid
     points = []
     for values in grid:
         where = f"{name} with {label(values)}"
@@ -175,20 +177,20 @@ def run_points(points: Sequence[Point], out: Path, replications: int = DEFAULT_R
     start = time.perf_counter()
     folder = out / POINTS_DIR
     paths = [folder / f"{point_key(p, replications, seed, precision)}.parquet" for p in points]
-    todo = [i for i, path in enumerate(paths) if not path.exists()]
-    skipped = len(points) - len(todo)
+    stored = {i: table for i, path in enumerate(paths) if (table := _stored(path)) is not None}
+    todo = [i for i in range(len(points)) if i not in stored]
+    unreadable = tuple(paths[i] for i in todo if paths[i].exists())
     if on_done:
-        pending = set(todo)
-        for i in range(len(points)):
-            if i not in pending:
-                on_done(i)
+        for i in stored:
+            on_done(i)
     if todo:
         with dask_client(scheduler, min(workers, len(todo))) as client:
-            _submit(client, points, paths, todo, replications, seed, precision, on_done)
+            claim(out)  # once the scheduler answers: a refused sweep makes no folder
+            _submit(client, points, paths, todo, replications, seed, precision, on_done,
+                    stored)
     # stored rows are labelled again with this sweep's keys: the same scenario may have been
     # reached through other keys in an earlier sweep
-    tables = [_with_point(pd.read_parquet(path, columns=VALUE_COLUMNS), p.values)
-              for path, p in zip(paths, points, strict=True)]
+    tables = [_with_point(stored[i], p.values) for i, p in enumerate(points)]
     table = pd.concat(tables, ignore_index=True)
     for key in keys:  # a key whose values mix types (40, "x") is kept as text
         kinds = {type(v) for v in table[key]}
@@ -196,19 +198,47 @@ def run_points(points: Sequence[Point], out: Path, replications: int = DEFAULT_R
             table[key] = table[key].astype(str)
     used = tuple(int(t.replications.max()) for t in tables)  # 'offered' has every replication
     grid = {key: list(dict.fromkeys(p.values[key] for p in points)) for key in keys}
-    return SweepResult(keys, table, seed, replications, len(points), skipped,
-                       time.perf_counter() - start, precision, used, grid)
+    return SweepResult(keys, table, seed, replications, len(points),
+                       len(points) - len(todo), time.perf_counter() - start, precision, used,
+                       grid, unreadable)
+
+
+def _stored(path: Path) -> pd.DataFrame | None:
+    """A point stored by an earlier sweep; None if there is none, or if it cannot be read
+    (cut short by a crash the atomic write did not cover, or damaged since): run again."""
+    try:
+        return pd.read_parquet(path, columns=VALUE_COLUMNS)
+    except (OSError, ValueError, KeyError):  # pyarrow's ArrowInvalid is a ValueError
+        return None
+
+
+def keep_points(out: Path, folder: Path) -> None:
+    """Every point stored under `out/points/` also under `folder/points/` (hard links where
+    the file system allows), so that a staged folder replacing `out` keeps them resumable."""
+    source = out / POINTS_DIR
+    if not source.is_dir():
+        return
+    (folder / POINTS_DIR).mkdir()
+    for path in source.glob("*.parquet"):
+        try:
+            os.link(path, folder / POINTS_DIR / path.name)
+        except FileNotFoundError:  # replaced meanwhile by another sweep: it keeps its own
+            continue
+        except OSError:
+            shutil.copy2(path, folder / POINTS_DIR / path.name)
 
 
 def _submit(client, points: Sequence[Point], paths: list[Path], todo: list[int],
             replications: int, seed: int, precision: Precision | None,
-            on_done: Callable[[int], None] | None) -> None:
-    """Run the points `todo` on the dask `client`, storing each as it finishes."""
+            on_done: Callable[[int], None] | None, stored: dict[int, pd.DataFrame]) -> None:
+    """Run the points `todo` on the dask `client`, storing each as it finishes (on disk, and
+    its summary in `stored`)."""
 
     def store(k: int, metrics: pd.DataFrame) -> None:
         i = todo[k]
         table = _with_point(metrics, points[i].values)
         write_atomic(paths[i], lambda p: table.to_parquet(p, index=False))
+        stored[i] = metrics
         if on_done:
             on_done(i)
 

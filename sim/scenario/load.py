@@ -8,7 +8,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.files import FileRefused, MiB, read_text
+from sim.scenario.parsing import LimitError, toml_data
 from sim.scenario.schema import Scenario
+
+MAX_BYTES = 8 * MiB  # a scenario file; the largest shipped one is 12 KB
+SHOWN = 60  # characters of a key echoed in a message
+LINE = 300  # characters of a message (after the file's name); the middle of a longer one is cut
+MAX_PROBLEMS = 100  # lines of problems listed, then how many more
 
 
 class ScenarioError(Exception):
@@ -17,28 +24,24 @@ class ScenarioError(Exception):
 
 def load_scenario(path: str | Path) -> Scenario:
     """The validated scenario in `path`; ScenarioError (file: key.path: reason) otherwise."""
-    path = Path(path)
+    return load_scenario_data(path)[0]
+
+
+def load_scenario_data(path: str | Path) -> tuple[Scenario, dict[str, Any]]:
+    """The validated scenario in `path` and the data read from it, for a caller that changes
+    the data and validates it again (a sweep's points, a staffed file)."""
+    name = printable(str(path))
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot read: {err}") from None
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark (some Windows editors) is fine
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        column = err.start - raw.rfind(b"\n", 0, err.start)
-        raise ScenarioError(f"{path}: not UTF-8 text: byte 0x{raw[err.start]:02x} at line "
-                            f"{line}, column {column} ({err.reason})") from None
-    try:
-        data = tomllib.loads(text)
+        text = read_text(Path(path), MAX_BYTES)
+        data = toml_data(text)
+    except (FileRefused, LimitError) as err:
+        raise ScenarioError(f"{name}: {printable(str(err))}") from None
     except tomllib.TOMLDecodeError as err:
         # tomllib says "at end of document" without the line; the line is what a person needs
         last = text.count("\n") + (not text.endswith("\n")) or 1
         reason = str(err).replace("(at end of document)", f"(at line {last}, the end)")
-        raise ScenarioError(f"{path}: not valid TOML: {printable(reason)}") from None
-    return parse_scenario(data, source=str(path))
+        raise ScenarioError(f"{name}: not valid TOML: {printable(reason)}") from None
+    return parse_scenario(data, source=name), data
 
 
 def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -46,25 +49,38 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError("\n".join(f"{source}: {printable(line)}"
+        raise ScenarioError("\n".join(f"{printable(source)}: {printable(line)}"
                                      for line in error_lines(err))) from None
 
 
 def printable(text: str) -> str:
     """`text` with control and other unprintable characters (from a key in the file) escaped,
-    so a message stays one line and cannot drive the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    so a message stays one line and cannot drive the terminal, and cut to LINE characters."""
+    return shortened("".join(c if c.isprintable() else repr(c)[1:-1] for c in text), LINE)
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text`, or its start and end around "..." in `limit` characters, so that a key or value
+    of a megabyte is echoed in a line (and the end of a message, often the line, is kept)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 3) // 2
+    return f"{text[:head]}...{text[head + 3 - limit:]}"
 
 
 def error_lines(err: ValidationError) -> list[str]:
     """One line per problem (`key.path: reason`), the most specific first; union branches
-    folded into one. Shared by every file the project validates (scenarios, baselines)."""
+    folded into one; past MAX_PROBLEMS, a count of the rest. Shared by every file the
+    project validates (scenarios, baselines)."""
     found: dict[str, str] = {}
     for e in err.errors(include_url=False):
         where = _key_path(e["loc"])
         found.setdefault(where, _message(e))
-    deeper = [w for w in found if any(o.startswith(w + ".") for o in found if o != w)]
-    return [f"{w}: {m}" if w else m for w, m in found.items() if w not in deeper]
+    deeper = {w[:i] for w in found for i, c in enumerate(w) if c == "."}  # has a deeper one
+    lines = [f"{w}: {m}" if w else m for w, m in found.items() if w not in deeper]
+    if len(lines) > MAX_PROBLEMS:
+        lines[MAX_PROBLEMS:] = [f"and {len(lines) - MAX_PROBLEMS:,} more problems"]
+    return lines
 
 
 def _message(e: dict[str, Any]) -> str:
@@ -74,13 +90,14 @@ def _message(e: dict[str, Any]) -> str:
         return "required key is missing"
     if e["type"] == "union_tag_invalid":
         known = e["msg"].split("expected tags: ")[-1]
-        return f"unknown distribution {e['input'].get('dist')!r} (known: {known})"
+        dist = shortened(repr(e["input"].get("dist")), SHOWN)
+        return f"unknown distribution {dist} (known: {known})"
     return e["msg"].removeprefix("Value error, ").replace("Input should be", "should be")
 
 
 def _key_path(loc: tuple) -> str:
     """TOML-style path, without pydantic's names for union branches ('int', 'exponential')."""
-    return ".".join(str(p) for p in loc if not _is_branch(p))
+    return ".".join(shortened(str(p), SHOWN) for p in loc if not _is_branch(p))
 
 
 _BRANCHES = {"exponential", "lognormal", "gamma", "deterministic", "empirical", "int", "float",

@@ -35,6 +35,7 @@ MAX_CHANNELS = 100  # channel codes are int8 in the records
 MAX_CONTACTS = 50_000_000  # per replication: beyond this memory, not patience, runs out
 MAX_INTERVALS = 100_000  # reporting intervals over warm-up and horizon (a year of 15 min: 35,040)
 MAX_DAYS = 3660  # warm-up and horizon: daily patterns are laid out day by day
+MAX_NAME = 100  # characters of `name`, which names folders and files with more around it
 
 
 class PolicySpec(Strict):
@@ -68,6 +69,9 @@ class Scenario(Strict):
     @field_validator("name")
     @classmethod
     def _folder_name(cls, v: str) -> str:
+        if len(v) > MAX_NAME:
+            raise ValueError(f"at most {MAX_NAME} characters, not {len(v):,} (it names a "
+                             "folder, and sim sweep and sim staff add to it)")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", v):
             raise ValueError("use letters, digits, '-', '_' and '.' only (it names a folder)")
         return v

@@ -22,7 +22,6 @@ staffing.
 from __future__ import annotations
 
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,8 +33,8 @@ from sim.model.staffing import duty_steps, paid_steps, scheduled_for, staffed_se
 from sim.model.units import DAY, HOUR
 from sim.runner.executors import executor
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED
-from sim.scenario.load import load_scenario, parse_scenario
-from sim.scenario.schema import Scenario
+from sim.scenario.load import load_scenario_data, parse_scenario
+from sim.scenario.schema import MAX_NAME, Scenario
 from sim.staffing.cells import Cell, Problem, StaffingError, build_problem
 from sim.staffing.confirm import Confirmation, cells_table, confirm
 from sim.staffing.evaluate import Evaluator, Sample, missed_cells
@@ -187,8 +186,7 @@ def _source(scenario: Scenario | str | Path) -> tuple[Scenario, dict[str, Any]]:
     model's."""
     if isinstance(scenario, Scenario):
         return scenario, scenario.model_dump(mode="json", exclude_none=True)
-    model = load_scenario(scenario)  # a bad file is refused here with its key path
-    return model, tomllib.loads(Path(scenario).read_text(encoding="utf-8"))
+    return load_scenario_data(scenario)  # a bad file is refused here with its key path
 
 
 def _staffed_data(data: dict[str, Any], problem: Problem, plan: np.ndarray,
@@ -203,7 +201,8 @@ def _staffed_data(data: dict[str, Any], problem: Problem, plan: np.ndarray,
         staffing = {"shifts": shifts[name]} if name in shifts else \
             {"agents": [scheduled_for(int(n), shrinkage) for n in plan[row]]}
         pools[name] = {"skills": pools[name]["skills"], **staffing, **rest}
-    return {**data, "name": f"{data['name']}{SUFFIX}", "pools": pools}
+    name = f"{data['name'][:MAX_NAME - len(SUFFIX)]}{SUFFIX}"  # still a valid name
+    return {**data, "name": name, "pools": pools}
 
 
 def _offered(problem: Problem, own: Sample) -> dict[str, np.ndarray]:

@@ -1,17 +1,19 @@
-"""A run or a sweep killed with SIGKILL leaves no half-written file, and the next run cleans up.
+"""A run or a sweep killed with SIGKILL leaves the earlier results whole, and the next run
+cleans up.
 
-Every output is written to a hidden temporary (`.<name>.<pid>.<random>.tmp`, see
-sim/report/atomic.py) and renamed, so a kill can leave a temporary, never a cut-short output;
-the next write of that file removes the temporaries of dead processes. Each `sim` runs in its
-own session and the whole session is killed, as a CI runner or the OOM killer would.
+A run builds its files in a hidden sibling of its output folder (`.<name>.<pid>.<random>.run`,
+see sim/files/folders.py) and swaps the set in at the end, so a kill leaves the earlier
+results as they were (or, after the swap, the new ones, whole) and that sibling behind; the
+next run into the folder removes the siblings of dead processes. Each `sim` runs in its own
+session and the whole session is killed, as a CI runner or the OOM killer would.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -69,6 +71,15 @@ def temporaries(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if TEMPORARY.match(p.name)] if folder.exists() else []
 
 
+def staging(out: Path) -> list[Path]:
+    """The staging folders of runs into `out` (see sim/files/folders.py)."""
+    return sorted(out.parent.glob(f".{out.name}.*.run"))
+
+
+def contents(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
 def assert_only_whole_files(out: Path) -> None:
     """What a kill leaves: whole outputs, and at most hidden temporaries of ours."""
     if not out.exists():
@@ -83,17 +94,34 @@ def rerun_cleans_up(out: Path) -> None:
     done = sim(*RUN, "--out", out)
     assert done.returncode == 0, done.stderr
     assert_run_outputs(out)
-    assert temporaries(out) == []
+    assert temporaries(out) == [] and staging(out) == []
+
+
+def earlier_run(out: Path) -> dict[str, bytes]:
+    """Results of another seed in `out`, to be kept whole by the killed run: their bytes."""
+    done = sim(*RUN[:-3], "--seed", "3", "-q", "--out", out)
+    assert done.returncode == 0, done.stderr
+    return contents(out)
+
+
+def assert_earlier_or_whole(out: Path, earlier: dict[str, bytes]) -> None:
+    """`out` holds the earlier results untouched, or (killed after its swap) the new run's,
+    whole: never a mix."""
+    if contents(out) == earlier:
+        return
+    assert_run_outputs(out)
+    assert json.loads((out / "run.json").read_text())["seed"] == 11
 
 
 # ---------------------------------------------------------------- sim run
 
 
 def kill_after(out: Path, delay: float) -> None:
+    earlier = earlier_run(out)
     process = start(*RUN, "--out", out)
     wait_for(process, lambda: False, timeout=delay)
     kill(process)
-    assert_only_whole_files(out)
+    assert_earlier_or_whole(out, earlier)
     rerun_cleans_up(out)
 
 
@@ -109,16 +137,20 @@ def test_a_run_killed_at_other_moments_leaves_whole_files(tmp_path, delay):
 
 
 def test_a_run_killed_while_writing_its_outputs(tmp_path):
-    """Kill as soon as a temporary appears: in the middle of the write phase."""
+    """Kill as soon as the staged folder holds an output: in the middle of the write phase."""
     out = tmp_path / "out"
+    earlier = earlier_run(out)
+    writing = lambda: any((s / "metrics.csv").exists() for s in staging(out))  # noqa: E731
     for _ in range(5):  # the write phase is short; try again if the run got through it
         process = start(*RUN, "--out", out)
-        caught = wait_for(process, lambda: bool(temporaries(out)))
+        caught = wait_for(process, writing)
         kill(process)
         if caught:
             break
-    assert caught, "never saw a temporary: the write phase went by five times"
-    assert_only_whole_files(out)
+        earlier = contents(out)  # the run got through: its results are the earlier ones now
+    assert caught, "never saw the write phase: it went by five times"
+    assert contents(out) == earlier
+    assert staging(out), "the killed run's staged folder is gone: was it killed?"
     rerun_cleans_up(out)
 
 
@@ -144,22 +176,20 @@ def dying(final):
 atomic.atomic_path = dying
 sys.exit(main(sys.argv[2:]))
 """
-STREAMED = re.compile(r"^\.(contacts|needs)\.parquet\..+\.tmp$")  # sim/report/records.py
-WRITES = 10  # a run of the baseline writes ten files (four tables, run.json, plots, report)
+WRITES = 8  # atomic writes of a baseline run: two tables, run.json, four plots, the report
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("k", range(1, WRITES + 1))
-def test_a_run_killed_in_its_kth_write_leaves_whole_files(tmp_path, k):
+def test_a_run_killed_in_its_kth_write_leaves_the_earlier_results(tmp_path, k):
     out = tmp_path / "out"
+    earlier = earlier_run(out)
     process = start(k, *RUN, "--out", out, wrapper=DIE_ON_WRITE)
     assert process.wait(timeout=300) == -signal.SIGKILL, process.stderr.read().decode()
     process.stderr.close()
-    # the one being written, half full, and the record files, open for the whole run (the
-    # kth write may be one of them: they are moved into place last but one)
-    left = temporaries(out)
-    assert left and len([p for p in left if not STREAMED.match(p.name)]) <= 1, left
-    assert_only_whole_files(out)
+    assert contents(out) == earlier
+    (stage,) = staging(out)  # the killed run's, with the file it was cutting
+    assert temporaries(stage), list(stage.iterdir())
     rerun_cleans_up(out)
 
 

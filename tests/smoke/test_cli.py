@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.files.folders import MARKER
 from sim.report.atomic import write_atomic, write_text_atomic
 from tests.support import BASE, edit, write
 
@@ -24,7 +25,7 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "ci_high",
                   "replications"]
 OUTPUTS = {"metrics.csv", "intervals.csv", "contacts.parquet", "needs.parquet", "run.json",
-           "waits.png", "service_level.png", "staffing.png", "report.html"}
+           "waits.png", "service_level.png", "staffing.png", "report.html", MARKER}
 PUBLIC_PLOT = "public.png"  # written too when the scenario has a public channel
 TIMEOUT = 120
 

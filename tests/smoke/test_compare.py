@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.files.folders import MARKER
 from sim.runner.run import run
 from tests.support import BASE, edit, write
 
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ERLANG_C = ROOT / "scenarios" / "erlang-c.toml"
 ERLANG_A = ROOT / "scenarios" / "erlang-a.toml"
 OUTPUTS = {"compare.csv", "metrics.csv", "compare.png", "compare_waits.png", "run.json",
-           "report.html"}  # no public channel: no compare_public.png
+           "report.html", MARKER}  # no public channel: no compare_public.png
 COMPARE_COLUMNS = ["channel", "metric", "arm", "mean", "ci_low", "ci_high", "diff", "diff_low",
                    "diff_high", "significant", "replications"]
 METRIC_COLUMNS = ["scenario", "policy", "channel", "metric", "mean", "ci_low", "ci_high",

@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import build_parser
+from sim.files.folders import MARKER
 from tests.smoke.test_cli import ROOT, sim
 from tests.support import load_make_log
 
@@ -31,7 +32,7 @@ CHANNELS = ("chat", "email", "phone")
 REALTIME = ("chat", "phone")
 MEASURES = {"offered_per_day", "abandon_rate", "delayed_share", "wait_mean", "service_level"}
 LABELS = ("offered/day", "abandoned", "delayed", "mean wait", "service level")
-BACKTEST_FILES = {"backtest.csv", "intraday.csv", "report.html"}
+BACKTEST_FILES = {"backtest.csv", "intraday.csv", "report.html", MARKER}
 ISO = "%Y-%m-%dT%H:%M:%S"
 SEED, DAYS = 7, 3
 Result = subprocess.CompletedProcess[str]

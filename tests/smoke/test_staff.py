@@ -11,6 +11,7 @@ import pandas as pd
 
 import sim as api
 from sim.cli import main
+from sim.files.folders import MARKER
 from sim.scenario.load import load_scenario, parse_scenario
 from sim.scenario.toml import dumps
 from tests.smoke.test_cli import sim
@@ -21,7 +22,7 @@ ROSTER = edit("agents = 3", 'agents = 3\nshrinkage = 0.25\nroster = { starts = [
               'lengths = ["2h", "3h"], breaks = [{ length = "15min", earliest = "30min", '
               'latest = "1h30min" }] }')
 FILES = {"mini-staffed.toml", "staffing.csv", "roster.csv", "targets.csv", "staffing.png",
-         "run.json"}
+         "run.json", MARKER}
 
 
 def test_staff_writes_a_plan_that_sim_run_runs(tmp_path):

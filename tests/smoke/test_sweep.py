@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.files.folders import MARKER
 from sim.report.sweep import plot_sweep
 from sim.runner.sweep import SweepResult
 
@@ -39,7 +40,7 @@ def test_a_sweep_on_two_workers_is_tidy_monotone_and_resumable(tmp_path):
     out = tmp_path / "out"
     sweep(out, workers=2)
     assert {p.name for p in out.iterdir()} == {"sweep.csv", "sweep.parquet", "sweep.png",
-                                               "run.json", "points"}
+                                               "run.json", "points", MARKER}
     table = pd.read_csv(out / "sweep.csv")
     assert list(table.columns) == COLUMNS
     assert list(dict.fromkeys(table[AGENTS])) == [48, 50, 52]

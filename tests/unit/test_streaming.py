@@ -15,6 +15,7 @@ import pytest
 import sim.report.records as record_files
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
+from sim.files.folders import staged
 from sim.metrics.contacts import measured
 from sim.metrics.summary import summarize, summarize_columns
 from sim.metrics.waits import WAIT_EDGES, wait_counts, wait_quantile
@@ -87,16 +88,20 @@ def test_records_left_out_are_not_kept(records, contacts, needs):
     assert (result.contacts is not None, result.needs is not None) == (contacts, needs)
 
 
-def test_a_run_that_fails_leaves_no_record_file_nor_folder(tmp_path):
+def test_a_run_that_fails_leaves_the_earlier_results_as_they_were(tmp_path):
     out = tmp_path / "out"
+    with staged(out) as stage, RecordFiles(stage, "needs") as sink:
+        run(SCENARIO, replications=2, records=sink)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def fail(rep) -> None:
         if rep.replication == 2:
             raise RuntimeError("stopped")
 
-    with pytest.raises(RuntimeError), RecordFiles(out, "all") as sink:
+    with pytest.raises(RuntimeError), staged(out) as stage, RecordFiles(stage, "all") as sink:
         run(SCENARIO, replications=4, records=sink, on_done=fail)
-    assert not out.exists()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
 
 
 def test_wait_counts_are_the_answered_contacts_by_channel():
@@ -160,6 +165,7 @@ def test_a_failure_while_writing_records_stops_the_run_and_leaves_nothing(tmp_pa
         append(self, replication, records)
 
     monkeypatch.setattr(RecordFiles, "_append", full_disk)
-    with pytest.raises(OSError, match="No space left"), RecordFiles(out, "all") as sink:
+    with pytest.raises(OSError, match="No space left"), staged(out) as stage, \
+            RecordFiles(stage, "all") as sink:
         run(SCENARIO, replications=6, records=sink)
-    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []

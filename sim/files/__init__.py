@@ -1,0 +1,1 @@
+"""Files on disk, below every other layer: output folders that hold one run."""
