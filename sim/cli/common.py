@@ -27,6 +27,7 @@ from sim.runner.precision import (
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED
 
 EXIT_BAD_INPUT = 2
+EXIT_IO = 3  # an output could not be written (or a file read): a full disk, say
 
 
 def whole_number(minimum: int):
@@ -112,10 +113,11 @@ def precision_request(args: argparse.Namespace) -> Precision | None:
 
 
 def failure_message(err: Exception) -> str:
-    """The error line of a failure the run found: a scheduler that does not answer names the
-    option; anything else (a --precision metric not in the results) is its own message."""
+    """The error line of a failure the run found: a scheduler that does not answer (or is lost)
+    names the option; anything else (a --precision metric not in the results) is its own
+    message."""
     if isinstance(err, SchedulerError):
-        return f"--scheduler {err.address}: cannot connect: {err.reason}"
+        return f"--scheduler {err.address}: {err.reason}"
     return str(err)
 
 

@@ -7,12 +7,16 @@ replication, one point) whose results are put back in order by the caller.
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import CancelledError, Executor, Future
 from contextlib import contextmanager
+from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from sim.runner.local_cluster import local_cluster
+from sim.runner.pool import process_pool, stop
+from sim.runner.quiet import muted
+from sim.runner.scheduler import connect, describe
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -20,14 +24,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 LOCAL = "local"  # the scheduler name of a LocalCluster started for the run
-CONNECT_TIMEOUT = "10s"
+CONNECT_TIMEOUT = 10.0  # seconds a scheduler has to answer, handshake included
+# Seconds between wake-ups of a wait for tasks: a signal may be delivered to another thread,
+# and only the main thread runs Python's handler, when it next runs any Python code.
+WAKE = 0.5
 
 
 class SchedulerError(ConnectionError):
-    """A scheduler address that is malformed or does not answer."""
+    """A scheduler address that is malformed or does not answer, or a scheduler lost in the
+    middle of a run. `reason` says which: "cannot connect: ..." or "lost ..."."""
 
     def __init__(self, address: str, reason: str) -> None:
-        super().__init__(f"scheduler {address}: cannot connect: {reason}")
+        super().__init__(f"scheduler {address}: {reason}")
         self.address, self.reason = address, reason
 
 
@@ -35,25 +43,27 @@ class SchedulerError(ConnectionError):
 def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
     """A client of the scheduler at `scheduler` (e.g. tcp://HOST:PORT), or, for None or
     "local", of a LocalCluster of `workers` single-threaded processes on the loopback
-    interface, closed on exit. SchedulerError if the address is bad or nobody answers."""
-    from distributed import Client, LocalCluster
+    interface, closed on exit. SchedulerError if the address is bad, nobody answers within
+    CONNECT_TIMEOUT, or the scheduler goes away during the run."""
+    from distributed import Client
+    from distributed.comm import CommClosedError
 
     if scheduler is None or scheduler == LOCAL:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
-                               silence_logs=logging.ERROR)
-        try:
-            with Client(cluster) as client:
-                yield client
-        finally:
-            cluster.close()
+        with local_cluster(workers) as cluster, Client(cluster) as client:
+            yield client
         return
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, ValueError, TypeError) as err:
-        raise SchedulerError(scheduler, str(err)) from None
-    with client:
-        yield client
+        client = connect(scheduler, CONNECT_TIMEOUT)
+    except Exception as err:  # a bad address, nobody there, or not a scheduler: say which
+        raise SchedulerError(scheduler, f"cannot connect: {describe(err, CONNECT_TIMEOUT)}"
+                             ) from None
+    with muted(), client:
+        try:
+            yield client
+        # A call to it fails, or the client, finding no scheduler to reconnect to within its
+        # timeout, closes and cancels every task (nothing else cancels them).
+        except (CommClosedError, CancelledError):
+            raise SchedulerError(scheduler, "lost during the run") from None
 
 
 @contextmanager
@@ -70,10 +80,14 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executo
     elif workers <= 1:
         yield None
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            pool.capacity = workers
+        pool = process_pool(workers)
+        pool.capacity = workers
+        try:
             yield pool
+        except BaseException:  # ^C, SIGTERM, a failed task: no waiting for running tasks
+            stop(pool)
+            raise
+        pool.shutdown()
 
 
 def shared(pool: Executor | None, value: T) -> T:
@@ -126,20 +140,25 @@ def run_tasks(function: Callable[..., T], tasks: Sequence[tuple[Any, ...]],
         return [results[index] for index in range(len(tasks))]
     window = len(tasks) if reduce is None else 2 * capacity(pool)
     futures: dict[Future, int] = {}
+    ended: SimpleQueue[Future] = SimpleQueue()  # each future as it ends, put by its executor
     submitted = 0
-    try:
-        while submitted < len(tasks) or futures:
-            while submitted < len(tasks) and submitted < reduced + window:
-                futures[pool.submit(function, *tasks[submitted])] = submitted
-                submitted += 1
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            while done:  # each future dropped as it is read, so its result is held only once
-                future = done.pop()
-                index, result = futures.pop(future), future.result()
-                del future
-                finished(index, result)
-    except BaseException:  # a failed task or ^C: drop what has not started
-        for future in futures:
-            future.cancel()
-        raise
+    # Waiting reads that queue, not `concurrent.futures.wait`: ^C or SIGTERM raises wherever
+    # this thread is, and `wait` takes the lock of each future in turn; an exception between
+    # two left some taken, and the executor's thread hung on them. On an exception (a failed
+    # task, ^C) the tasks left are dropped as the executor ends (the pool's `stop`, the dask
+    # client's close): cancelling them here, from this thread, races with the local pool's own
+    # thread, which then fails setting an error on a cancelled task.
+    while submitted < len(tasks) or futures:
+        while submitted < len(tasks) and submitted < reduced + window:
+            future = pool.submit(function, *tasks[submitted])
+            futures[future] = submitted
+            future.add_done_callback(ended.put)
+            submitted += 1
+        try:
+            future = ended.get(timeout=WAKE)
+        except Empty:
+            continue
+        index, result = futures.pop(future), future.result()
+        del future  # dropped as it is read, so that its result is held only once
+        finished(index, result)
     return [results[index] for index in range(len(tasks))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,12 +27,62 @@ def sim(*args: object) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120, cwd=ROOT, env=env)
 
 
+# A dask worker heartbeats every 0.5 s; one still in flight when the cluster closes its
+# connections fails with CommClosedError, and the worker logs it with its traceback and
+# carries on (it catches OSError there and nothing else: dask/distributed#7105). On a busy
+# machine the scheduler is slow to answer, so now and then one is in flight at the end.
+# Harmless: anything the workers got wrong shows in the exit code and the bytes, compared.
+HEARTBEAT = re.compile(r"\d{4}-\d\d-\d\d [\d:,]+ - distributed\.worker - ERROR - "
+                       r"Failed to communicate with scheduler during heartbeat\.")
+CHAINED = ("The above exception was the direct cause of the following exception:",
+           "During handling of the above exception, another exception occurred:")
+
+
+def unexplained(stderr: str) -> list[str]:
+    """The lines of `stderr` outside the heartbeat records above (the log line and its
+    traceback: "Traceback ..." then indented frames, the exception's line, and so on along
+    the chain of causes)."""
+    lines, kept, k = stderr.splitlines(), [], 0
+    while k < len(lines):
+        if not HEARTBEAT.fullmatch(lines[k]):
+            kept.append(lines[k])
+            k += 1
+            continue
+        k += 1
+        while k < len(lines) and lines[k] == "Traceback (most recent call last):":
+            k += 1
+            while k < len(lines) and lines[k].startswith(" "):
+                k += 1
+            k += 1  # the exception's line
+            if not (k + 1 < len(lines) and lines[k] == "" and lines[k + 1] in CHAINED):
+                break  # the record ends: what follows is not its
+            k += 3  # a blank line, the link, a blank line: the next traceback of the chain
+    return kept
+
+
+def test_unexplained_drops_the_heartbeat_records_and_nothing_else():
+    frames = ['  File "distributed/worker.py", line 1165, in heartbeat',
+              "    response = await retry_operation("]
+    record = ["2026-12-02 15:38:21,629 - distributed.worker - ERROR - Failed to communicate "
+              "with scheduler during heartbeat.", "Traceback (most recent call last):", *frames,
+              "tornado.iostream.StreamClosedError: Stream is closed", "", CHAINED[0], "",
+              "Traceback (most recent call last):", *frames,
+              "distributed.comm.core.CommClosedError: in <TCP (closed)>: Stream is closed"]
+    crash = ["Traceback (most recent call last):", *frames, "ValueError: boom"]
+    logged = ["2026-12-02 15:38:22,001 - distributed.nanny - ERROR - Worker process died",
+              *crash]
+    assert unexplained("\n".join(record + record)) == []
+    others = ["warning", *crash, *logged, "end"]  # a traceback right after one is not its
+    assert unexplained("\n".join([*others[:1], *record, *others[1:]])) == others
+
+
 def test_a_local_dask_cluster_gives_the_bytes_of_one_process(tmp_path):
     one, dask = tmp_path / "one", tmp_path / "dask"
     result = sim("run", ERLANG_C, "-n", 3, "--seed", 4, "-q", "--out", dask,
                  "--scheduler", "local", "-w", 2)
     assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
+    assert not [line for line in unexplained(result.stderr) if "Traceback" in line], \
+        result.stderr
     assert main(["run", str(ERLANG_C), "-n", "3", "--seed", "4", "-q", "--out", str(one)]) == 0
     for table in ("metrics.csv", "intervals.csv"):
         assert (dask / table).read_bytes() == (one / table).read_bytes()
