@@ -72,3 +72,44 @@ def test_a_full_disk_leaves_the_earlier_results_whole(small_disk):
         full.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == earlier
     assert sorted(p.name for p in small_disk.iterdir()) == ["out"]  # no staged folder left
+
+
+def test_an_out_that_is_a_dangling_link_or_a_folder_of_other_files_is_refused(tmp_path):
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    for out, why in ((dangling, "a symbolic link to nothing"), (mine, "not an earlier output")):
+        done = sim("run", SCENARIO, "-n", "1", "-q", "--out", out)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and why in done.stderr
+    assert not (tmp_path / "nowhere").exists()
+    assert [p.name for p in mine.iterdir()] == ["thesis.tex"]
+
+
+def test_a_folder_where_a_file_goes_is_replaced_with_the_earlier_results(tmp_path):
+    out = tmp_path / "out"
+    first = sim("run", SCENARIO, "-n", "1", "--records", "none", "-q", "--out", out)
+    assert first.returncode == 0, first.stderr
+    (out / "report.html").unlink()
+    (out / "report.html").mkdir()  # in the way of the next report
+    again = sim("run", SCENARIO, "-n", "1", "--records", "none", "-q", "--out", out)
+    assert again.returncode == 0, again.stderr
+    assert (out / "report.html").is_file()
+
+
+def test_a_truncated_stored_sweep_point_is_run_again_with_a_warning(tmp_path):
+    out = tmp_path / "out"
+    sweep = ("sweep", SCENARIO, "--set", "pools.phone.agents=48,52", "-n", "1", "-w", "1",
+             "--out", out)
+    first = sim(*sweep)
+    assert first.returncode == 0, first.stderr
+    whole = (out / "sweep.csv").read_bytes()
+    point = sorted((out / "points").iterdir())[0]
+    point.write_bytes(point.read_bytes()[:100])
+    again = sim(*sweep)
+    assert again.returncode == 0, again.stderr
+    assert "could not be read; it was run again" in again.stderr
+    assert "2 points (1 already done)" in again.stdout
+    assert (out / "sweep.csv").read_bytes() == whole
