@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError
 
 from sim import __version__
 from sim.check.directions import RULES, Tolerance, parse_tolerance
-from sim.report.atomic import write_text_atomic
+from sim.files.atomic import write_text_atomic
 from sim.runner.run import scenario_hash
 from sim.scenario.base import Strict
 from sim.scenario.files import FileRefused, MiB, read_text

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.check.verdict import MetricCheck
-from sim.report.atomic import write_atomic
+from sim.files.atomic import write_atomic
 
 
 def junit_xml(checks: Sequence[MetricCheck], seconds: float = 0.0) -> ET.ElementTree:

@@ -68,11 +68,11 @@ def add(commands) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace, console: Console) -> int:
+    from sim.files.atomic import write_text_atomic
     from sim.fit.log import LogError, parse_columns
     from sim.fit.model import FitError
     from sim.fit.run import fit_log, fitted_scenario
     from sim.fit.scenario import scenario_name, scenario_toml
-    from sim.report.atomic import write_text_atomic
     from sim.scenario.load import ScenarioError
 
     try:

@@ -1,1 +1,2 @@
-"""Files on disk, below every other layer: output folders that hold one run."""
+"""Files on disk, below every other layer: files written atomically, output folders that
+hold one run."""

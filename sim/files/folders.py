@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sim.files.atomic import running, umask
+
 MARKER = ".frontdoor.json"  # in every output folder: the next run may replace it
 _MARKED = '{"about": "written by Frontdoor (sim); the next run into this folder replaces it"}\n'
 _RENAME_EXCHANGE = 2  # linux/fs.h
@@ -90,7 +92,7 @@ def staged(out: Path) -> Iterator[Path]:
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".run",
                                   dir=out.parent))
     try:
-        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700; give a folder's usual mode
+        os.chmod(stage, 0o777 & ~umask())  # mkdtemp makes 0700; give a folder's usual mode
         (stage / MARKER).write_text(_MARKED)
         yield stage
         _swap(stage, out)
@@ -138,21 +140,5 @@ def _remove_orphans(out: Path) -> None:
     name = re.compile(rf"\.{re.escape(out.name)}\.(\d+)\.[^.]+\.run")
     for path in out.parent.iterdir():
         match = name.fullmatch(path.name)
-        if match and not _running(int(match.group(1))):
+        if match and not running(int(match.group(1))):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True  # someone else's process, or not a pid: leave its folder alone
-    return True
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

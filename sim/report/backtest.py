@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.files.atomic import write_atomic, write_text_atomic
 from sim.fit.backtest import Backtest
 from sim.fit.measures import MEASURES, SHARES
 from sim.model.units import HOUR
-from sim.report.atomic import write_atomic, write_text_atomic
 from sim.report.figures import panels, png, style
 from sim.report.formats import duration, time_unit
 from sim.report.page import figure, page

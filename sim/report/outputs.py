@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__
-from sim.report.atomic import write_atomic, write_text_atomic
+from sim.files.atomic import write_atomic, write_text_atomic
 from sim.runner.precision import Check, PrecisionReport
 from sim.runner.run import RunResult, scenario_hash
 from sim.runner.sweep import SweepResult

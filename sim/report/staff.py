@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.report.atomic import write_atomic, write_text_atomic
+from sim.files.atomic import write_atomic, write_text_atomic
 from sim.report.figures import panels, png, style
 from sim.report.formats import HOUR
 from sim.report.plots import clock, time_of_day_axis

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.report.atomic import write_atomic
+from sim.files.atomic import write_atomic
 from sim.report.formats import time_unit
 from sim.runner.sweep import SweepResult
 

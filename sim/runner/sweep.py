@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim.files.atomic import write_atomic
 from sim.files.folders import claim
-from sim.report.atomic import write_atomic
 from sim.runner.executors import dask_client, run_tasks
 from sim.runner.grid import apply, label, product
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, Precision, request

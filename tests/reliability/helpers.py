@@ -25,7 +25,7 @@ SCENARIOS = ROOT / "scenarios"
 RUN_OUTPUTS = {"metrics.csv", "intervals.csv", "contacts.parquet", "needs.parquet", "run.json",
                "report.html"}
 PNG_SIGNATURE, PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
-# sim/report/atomic.py writes to ".<final name>.<random>.tmp" in the same folder, then renames
+# sim/files/atomic.py writes to ".<final name>.<random>.tmp" in the same folder, then renames
 TEMPORARY = re.compile(r"^\..+\.tmp$")
 
 

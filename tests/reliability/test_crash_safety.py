@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.report.atomic import write_text_atomic
+from sim.files.atomic import write_text_atomic
 from tests.reliability.helpers import (
     ROOT,
     SCENARIOS,
@@ -159,7 +159,7 @@ def test_a_run_killed_while_writing_its_outputs(tmp_path):
 DIE_ON_WRITE = """\
 import os, signal, sys
 from contextlib import contextmanager
-import sim.report.atomic as atomic
+import sim.files.atomic as atomic
 from sim.cli import main
 
 k, real, writes = int(sys.argv[1]), atomic.atomic_path, []

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.files.atomic import write_atomic, write_text_atomic
 from sim.files.folders import MARKER
-from sim.report.atomic import write_atomic, write_text_atomic
 from tests.support import BASE, edit, write
 
 ROOT = Path(__file__).resolve().parents[2]

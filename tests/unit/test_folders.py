@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import sim.files.folders as folders
+from sim.files.atomic import umask
 from sim.files.folders import MARKER, FolderError, claim, foreign, staged
 
 
@@ -34,7 +35,7 @@ def test_a_run_replaces_the_whole_folder(tmp_path, monkeypatch, exchange):
         (stage / "metrics.csv").write_text("second")  # no sub/: the earlier one must go
     assert contents(out) == {MARKER: folders._MARKED, "metrics.csv": "second"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-    assert oct(out.stat().st_mode & 0o777) == oct(0o777 & ~folders._umask())
+    assert oct(out.stat().st_mode & 0o777) == oct(0o777 & ~umask())
 
 
 def test_a_failed_run_leaves_the_earlier_one_whole(tmp_path):

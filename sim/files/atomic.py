@@ -26,7 +26,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        os.chmod(tmp_path, 0o666 & ~umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -48,11 +48,12 @@ def _remove_orphans(final: Path) -> None:
     name = re.compile(rf"\.{re.escape(final.name)}\.(\d+)\.[^.]+\.tmp")
     for tmp in final.parent.iterdir():
         match = name.fullmatch(tmp.name)
-        if match and not _running(int(match.group(1))):
+        if match and not running(int(match.group(1))):
             tmp.unlink(missing_ok=True)
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process `pid` still runs (a process of another user counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -62,7 +63,8 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _umask() -> int:
+def umask() -> int:
+    """This process's umask (reading it means setting it, so it is set back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
