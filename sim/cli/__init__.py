@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             elif extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
             return args.handler(args, console)
-        except (FolderError, WriteError, OSError) as err:
+        except (FolderError, OSError) as err:  # a WriteError is an OSError
             return _failed(err, console)
         except KeyboardInterrupt as stop:
             from sim.cli.common import error  # not above: the handlers are set before it loads

@@ -32,7 +32,6 @@ class RecordFiles:
     failure there is raised by the next `write` or at the end of the block."""
 
     def __init__(self, out: Path, records: str = "all") -> None:
-        self.out = out
         self.tables = RECORDS[records]
         self.paths = [out / f"{name}.parquet" for name in self.tables]
         self._writers: dict = {}
