@@ -157,7 +157,7 @@ def _dropped(fit: LogFit, console: Console) -> None:
 
 
 def _fitted(fit: LogFit) -> Table:
-    from sim.report.formats import duration
+    from sim.metrics.display import duration
 
     dropped = f" ({fit.log.dropped:,} bad rows skipped)" if fit.log.dropped else ""
     table = Table(title=f"fitted from {escape(fit.log.path.name)}: {len(fit.log.table):,} "
@@ -176,7 +176,7 @@ def _fitted(fit: LogFit) -> Table:
 
 
 def _dist(dist: dict) -> str:
-    from sim.report.formats import duration
+    from sim.metrics.display import duration
 
     if dist["dist"] == "empirical":
         return f"empirical ({len(dist['values']):,})"

@@ -20,7 +20,7 @@ from sim.cli.common import (
     release_memory,
     run_kwargs,
 )
-from sim.report.formats import number
+from sim.metrics.display import number
 from sim.runner.executors import SchedulerError
 from sim.runner.precision import PrecisionError
 from sim.runner.run import RunResult, run

@@ -21,7 +21,7 @@ from sim.cli.common import (
     whole_number,
     write_folder,
 )
-from sim.report.formats import number
+from sim.metrics.display import number
 from sim.scenario.load import ScenarioError, load_scenario
 
 if TYPE_CHECKING:

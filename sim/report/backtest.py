@@ -12,9 +12,9 @@ import numpy as np
 from sim.files.atomic import write_atomic, write_text_atomic
 from sim.fit.backtest import Backtest
 from sim.fit.measures import MEASURES, SHARES
+from sim.metrics.display import duration, time_unit
 from sim.model.units import HOUR
 from sim.report.figures import panels, png, style
-from sim.report.formats import duration, time_unit
 from sim.report.page import figure, page
 
 LABELS = {"offered_per_day": "offered/day", "abandon_rate": "abandoned",

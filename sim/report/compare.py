@@ -18,7 +18,7 @@ from rich.text import Text
 
 from sim import __version__
 from sim.files.atomic import write_atomic, write_text_atomic
-from sim.report.formats import number, signed, time_unit
+from sim.metrics.display import number, signed, time_unit
 from sim.report.outputs import METRIC_COLUMNS, precision_info
 from sim.runner.compare import COMPARE_COLUMNS, Comparison
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from html import escape
 
+from sim.metrics.display import duration
 from sim.report.compare import Cell, legend, main_rows, table_lines
-from sim.report.formats import duration
 from sim.report.html import scenario_summary
 from sim.report.page import figure, page
 from sim.runner.compare import Comparison

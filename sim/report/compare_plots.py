@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.metrics.display import duration, number
 from sim.report.compare import COUNT, TIME, Row, main_rows, scale
 from sim.report.figures import panels, pick, png, style
-from sim.report.formats import duration, number
 from sim.runner.compare import Comparison
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from html import escape
 
 import pandas as pd
 
-from sim.report.formats import duration, number, time_unit
+from sim.metrics.display import duration, number, time_unit
 from sim.report.page import figure, page
 from sim.runner.run import RunResult
 from sim.scenario.schema import Scenario

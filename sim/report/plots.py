@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.metrics.display import HOUR, duration, time_unit
 from sim.metrics.summary import summarize_columns
 from sim.metrics.waits import wait_quantile
 from sim.model.units import DAY
 from sim.report.figures import Margins, panels, pick, png, style
-from sim.report.formats import HOUR, duration, time_unit
 from sim.runner.run import RunResult
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.files.atomic import write_atomic, write_text_atomic
+from sim.metrics.display import HOUR
 from sim.report.figures import panels, png, style
-from sim.report.formats import HOUR
 from sim.report.plots import clock, time_of_day_axis
 from sim.runner.run import scenario_hash
 from sim.scenario.toml import dumps

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.files.atomic import write_atomic
-from sim.report.formats import time_unit
+from sim.metrics.display import time_unit
 from sim.runner.sweep import SweepResult
 
 if TYPE_CHECKING:

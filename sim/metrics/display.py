@@ -1,7 +1,9 @@
-"""How numbers, times and durations are shown, the same on the console, in plots and in
-report.html."""
+"""How numbers, times, durations and metrics are shown to people, the same on the console,
+in notebooks, in plots and in report.html (files keep seconds and fractions)."""
 
 from __future__ import annotations
+
+from sim.metrics.catalogue import metric
 
 HOUR = 3600.0
 
@@ -33,3 +35,16 @@ def duration(seconds: float) -> str:
         else ("s", 1.0)
     value = seconds / size
     return f"{value:.0f} {unit}" if value == round(value) else f"{value:.3g} {unit}"
+
+
+def shown(name: str, value: float) -> str:
+    """A metric's value for people, by its kind in the catalogue: times by the rule of
+    `duration`, shares as percentages, counts and ratios with `number`; NaN as "-"."""
+    if value != value:
+        return "-"
+    kind = metric(name).kind
+    if kind == "time":
+        return duration(value)
+    if kind == "share":
+        return f"{value:.1%}"
+    return number(value)
