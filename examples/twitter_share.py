@@ -9,7 +9,8 @@
 # 2010 and 2015 (docs/behaviour.md):
 #
 # - the share of needs that try Twitter first (the survey preset's default Twitter share:
-#   0.8% in survey-2010, 3.2% in survey-2015; each reason scales it, complaints x2.5), and
+#   0.8% in survey-2010, 3.2% in survey-2015; each reason's share moves with it, the other
+#   channels keeping their 2015 proportions), and
 # - the share of customers on Twitter (`needs.twitter_users`: US 8% -> 20%, EU 5% -> 12%),
 #   who alone can tweet, and can complain in public after a bad experience elsewhere.
 #
@@ -17,16 +18,16 @@
 # level runs with the same seed, so the levels see the same customers (common random
 # numbers) and the curve is smoother than independent runs would give.
 #
-# What it prints (5 levels, 10 replications each, about 10 s; `unanswered`: impressions of
+# What it prints (5 levels, 10 replications each, about 5 s; `unanswered`: impressions of
 # public complaints before the brand's first reply, per day, with its 95% CI), and the plots
 # it saves in `results/twitter-share/` (unanswered_impressions.png, public-2015-level.png):
 #
 # ```
 # to 2015 twitter first on twitter US public complaints unanswered ci_low ci_high
-#      0%          0.8%          8.0%                54        101     63     139
-#     25%          1.4%         11.0%                88        172    127     217
-#     50%          2.0%         14.0%               125        281    229     332
-#     75%          2.6%         17.0%               159        382    281     483
+#      0%          0.8%          8.0%                55        105     67     142
+#     25%          1.4%         11.0%                88        177    124     229
+#     50%          2.0%         14.0%               126        276    220     332
+#     75%          2.6%         17.0%               162        396    296     497
 #    100%          3.2%         20.0%               200        716    483     949
 # ```
 #
@@ -36,30 +37,45 @@
 
 # %%
 import os
-import tomllib
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 import sim
-from sim.model.presets import BASE_2015, build_preset
-from sim.runner.grid import apply
-from sim.scenario.load import parse_scenario
 
 # FRONTDOOR_EXAMPLE_QUICK=1 (the smoke test): two levels, two replications.
 QUICK = os.environ.get("FRONTDOOR_EXAMPLE_QUICK") == "1"
 LEVELS = 2 if QUICK else 5
 REPLICATIONS = 2 if QUICK else 10
 OUT = Path(os.environ.get("FRONTDOOR_EXAMPLE_OUT", "results/twitter-share"))
+FILE = "scenarios/twitter-2015.toml"
 
 # %% [markdown]
-# ## The scenario as a dict, and the two ends of the range
+# ## The two ends of the range
+#
+# A validated scenario knows its tables of first choices (`choice_tables()`, per reason);
+# `sim.load(FILE, set={...})` loads the file with dotted keys changed, validated again.
 
 # %%
-base = tomllib.loads(Path("scenarios/twitter-2015.toml").read_text(encoding="utf-8"))
-TWITTER_FIRST = {2010: 0.008, 2015: 0.032}  # sim/model/presets.py: TWITTER_2010, TWITTER_2015
+TABLES_2015 = sim.load(FILE).choice_tables()
+TABLES_2010 = sim.load(FILE, set={"choice.preset": "survey-2010"}).choice_tables()
+TWITTER_FIRST = {year: tables["default"]["twitter"]
+                 for year, tables in ((2010, TABLES_2010), (2015, TABLES_2015))}
 TWITTER_USERS = {2010: {"US": 0.08, "EU": 0.05}, 2015: {"US": 0.20, "EU": 0.12}}
+
+
+def with_twitter(first: float) -> dict[str, dict[str, float]]:
+    """The 2015 choice tables with every reason's Twitter share scaled so that the default
+    one is `first`, the other channels keeping their 2015 proportions."""
+    factor = first / TWITTER_FIRST[2015]
+    tables = {}
+    for reason, shares in TABLES_2015.items():
+        twitter = shares["twitter"] * factor
+        rest = (1 - twitter) / (1 - shares["twitter"])
+        tables[reason] = {channel: twitter if channel == "twitter" else share * rest
+                          for channel, share in shares.items()}
+    return tables
 
 
 def level(x: float) -> dict[str, object]:
@@ -67,12 +83,14 @@ def level(x: float) -> dict[str, object]:
     first = TWITTER_FIRST[2010] + x * (TWITTER_FIRST[2015] - TWITTER_FIRST[2010])
     users = {region: share + x * (TWITTER_USERS[2015][region] - share)
              for region, share in TWITTER_USERS[2010].items()}
-    # the 2015 channel mix, with this default Twitter share (the tables replace the preset)
-    return {"choice": build_preset(BASE_2015, first), "needs.twitter_users": users}
+    return {"choice": with_twitter(first), "needs.twitter_users": users}
 
 
 # %% [markdown]
 # ## Run every level
+#
+# `result.summary()` is a row per channel and a column per (metric, mean / ci_low / ci_high),
+# in stored units; in a notebook, a result shows its key figures as a small table.
 
 # %%
 rows = []
@@ -80,19 +98,17 @@ results = {}
 for k in range(LEVELS):
     x = k / (LEVELS - 1)
     change = level(x)
-    scenario = parse_scenario(apply(base, change), source=f"twitter-2015 at {x:.0%} of 2015")
-    result = sim.run(scenario, replications=REPLICATIONS)
+    result = sim.run(sim.load(FILE, set=change), replications=REPLICATIONS)
     results[x] = result
-    m = result.metrics.set_index(["channel", "metric"])
-    impressions = m.loc[("twitter", "unanswered_impressions")]
+    twitter = result.summary().loc["twitter"]
     rows.append({
         "to 2015": x,
         "twitter first": change["choice"]["default"]["twitter"],
         "on twitter US": change["needs.twitter_users"]["US"],
-        "public complaints": m.loc[("twitter", "public_complaints"), "mean"],
-        "unanswered": impressions["mean"],  # impressions
-        "ci_low": impressions["ci_low"],
-        "ci_high": impressions["ci_high"],
+        "public complaints": twitter[("public_complaints", "mean")],
+        "unanswered": twitter[("unanswered_impressions", "mean")],  # impressions
+        "ci_low": twitter[("unanswered_impressions", "ci_low")],
+        "ci_high": twitter[("unanswered_impressions", "ci_high")],
     })
 table = pd.DataFrame(rows)
 percent, count = "{:.1%}".format, "{:,.0f}".format

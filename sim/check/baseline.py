@@ -24,8 +24,9 @@ import numpy as np
 from pydantic import Field, ValidationError
 
 from sim import __version__
-from sim.check.directions import RULES, Tolerance, parse_tolerance
+from sim.check.directions import RULES, parse_tolerance
 from sim.files.atomic import write_text_atomic
+from sim.metrics.catalogue import Tolerance
 from sim.runner.run import scenario_hash
 from sim.scenario.base import Strict
 from sim.scenario.files import FileRefused, MiB, read_text

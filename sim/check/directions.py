@@ -3,8 +3,9 @@
 A tolerance is the practical size of a change worth failing a build for: a share of the
 baseline mean (`relative`), but never less than an amount in the metric's own unit
 (`absolute`), so that a wait of 0.5 s may grow to 1.5 s and a share of 0 may grow by a point.
-The table below is the default; a baseline file's `tolerances` and `--tolerance` override it,
-per metric (`wait_mean`) or per channel and metric (`phone:wait_mean`).
+The defaults are the catalogue's (sim/metrics/catalogue.py: each metric's `better` and
+`tolerance`); a baseline file's `tolerances` and `--tolerance` override them, per metric
+(`wait_mean`) or per channel and metric (`phone:wait_mean`).
 """
 
 from __future__ import annotations
@@ -12,25 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
-Direction = Literal["lower", "higher"]
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """How much worse than the baseline a metric may get before it is a regression."""
-
-    relative: float = 0.0  # share of the baseline mean
-    absolute: float = 0.0  # in the metric's unit (seconds, share, impressions, ...)
-
-    def amount(self, baseline_mean: float) -> float:
-        return max(self.relative * abs(baseline_mean), self.absolute)
-
-    def as_json(self) -> str | float:
-        """As a baseline file's `tolerances` writes it ("10%" or an amount); an override has
-        one of the two parts."""
-        return f"{100 * self.relative:.6g}%" if self.relative else self.absolute
+from sim.metrics.catalogue import METRICS, Direction, Tolerance
 
 
 @dataclass(frozen=True)
@@ -39,22 +23,9 @@ class Rule:
     tolerance: Tolerance
 
 
-_MEAN = Tolerance(relative=0.05, absolute=1.0)  # 5% of the mean, at least 1 (s, complaint, ...)
-_SHARE = Tolerance(absolute=0.01)  # one percentage point
-
-RULES: dict[str, Rule] = {
-    "wait_mean": Rule("lower", _MEAN),
-    "wait_p90": Rule("lower", _MEAN),
-    "first_response_mean": Rule("lower", _MEAN),
-    "resolution_time_mean": Rule("lower", _MEAN),
-    "delayed_share": Rule("lower", _SHARE),
-    "abandon_rate": Rule("lower", _SHARE),
-    "escalation_rate": Rule("lower", _SHARE),
-    "service_level": Rule("higher", _SHARE),
-    "resolved_share": Rule("higher", _SHARE),
-    "public_complaints": Rule("lower", _MEAN),
-    "unanswered_impressions": Rule("lower", _MEAN),
-}
+# every metric of the catalogue with a better direction and a default tolerance
+RULES: dict[str, Rule] = {m.name: Rule(m.better, m.tolerance) for m in METRICS.values()
+                          if m.better is not None and m.tolerance is not None}
 
 
 def checked(channel: str, metric: str) -> bool:

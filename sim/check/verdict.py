@@ -16,8 +16,9 @@ import numpy as np
 
 from sim.check import ALPHA
 from sim.check.baseline import Baseline, Values, rounded
-from sim.check.directions import Direction, Tolerance, rule_for
+from sim.check.directions import rule_for
 from sim.check.paired import PairedTest, holm, paired_test
+from sim.metrics.catalogue import Direction, Tolerance
 
 FAILED = ("regression", "missing")
 MOVED = (*FAILED, "worse", "better")

@@ -12,6 +12,7 @@ from rich.console import Console
 from sim import __version__
 from sim.cli.signals import signal_of, stopping
 from sim.files.folders import FolderError, WriteError
+from sim.runner.memory import return_large_blocks
 
 # Each module has `add(commands)`, which adds its subparser, and `main(args, console)`.
 COMMANDS = ("run", "compare", "sweep", "staff", "fit", "baseline", "check")
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done, 1 a regression found (sim check), 2 bad input (scenario "
                "or options, or a --scheduler that does not answer), 3 an output could not be "
                "written (a full disk, say; the earlier results stay as they were), 130 stopped "
-               "by Ctrl-C, 143 by SIGTERM. Scenario keys: see README.md.",
+               "by Ctrl-C, 143 by SIGTERM. Scenario keys: see docs/scenarios.md.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code. Ctrl-C or SIGTERM ends it with one line and 128 + the
     signal's number (130, 143), after the clean-up on the way out (see sim.cli.signals)."""
     console = Console(stderr=True)
+    return_large_blocks()
     with stopping():
         try:
             parser = build_parser()

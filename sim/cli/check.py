@@ -21,6 +21,7 @@ from sim.cli.common import (
     whole_number,
     writable_folder,
 )
+from sim.metrics.display import scale
 
 EXIT_REGRESSION = 1
 STYLE = {"regression": "bold red", "missing": "bold red", "worse": "yellow",
@@ -128,7 +129,9 @@ def _check(args: argparse.Namespace, baselines, scenarios, overrides, console: C
 
 def tables(checks) -> list[Table]:
     """One table per baseline of what moved: the means, the paired difference with its 95% CI,
-    the tolerance, the Holm-adjusted p and the verdict (↓: lower is better, ↑: higher)."""
+    the tolerance, the Holm-adjusted p and the verdict (↓: lower is better, ↑: higher). Each
+    row in its metric's unit for people (a time by the baseline mean's size, a share in %,
+    its differences in points)."""
     out: dict[str, Table] = {}
     for c in checks:
         table = out.get(c.baseline)
@@ -141,9 +144,13 @@ def tables(checks) -> list[Table]:
         t = c.test
         arrow = "↓" if c.direction == "lower" else "↑"
         style = STYLE.get(c.verdict, "")
-        table.add_row(f"{c.channel}:{c.metric} {arrow}", _g(t.base_mean), _g(t.new_mean),
-                      f"{_g(t.diff, '+')} [{_g(t.low, '+')}, {_g(t.high, '+')}]",
-                      _g(c.tolerance), "" if math.isnan(c.p_holm) else f"{c.p_holm:.2g}",
+        unit, factor = scale(c.metric, t.base_mean)
+        level, step = {"": ("", ""), "%": ("%", " pt")}.get(unit, (f" {unit}", f" {unit}"))
+        base, new, diff, low, high, tolerance = (
+            x * factor for x in (t.base_mean, t.new_mean, t.diff, t.low, t.high, c.tolerance))
+        table.add_row(f"{c.channel}:{c.metric} {arrow}", _g(base) + level, _g(new) + level,
+                      f"{_g(diff, '+')}{step} [{_g(low, '+')}, {_g(high, '+')}]",
+                      _g(tolerance) + step, "" if math.isnan(c.p_holm) else f"{c.p_holm:.2g}",
                       f"[{style}]{c.verdict}[/]" if style else c.verdict)
     return list(out.values())
 

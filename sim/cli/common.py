@@ -7,7 +7,6 @@ import argparse
 import math
 import os
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 
 from rich.console import Console
@@ -208,14 +207,3 @@ def progress(args: argparse.Namespace, console: Console) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console,
                     disable=args.quiet or not console.is_terminal)
-
-
-def release_memory() -> None:
-    """Give the memory the simulation freed back to the system before the outputs are drawn.
-    glibc keeps a long replication's freed records for reuse, so the run's peak would
-    otherwise be its records plus the plots; elsewhere this does nothing."""
-    import ctypes
-    import ctypes.util
-
-    with suppress(OSError, AttributeError):  # not glibc
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)

@@ -90,7 +90,8 @@ def main(args: argparse.Namespace, console: Console) -> int:
 
 def _run_compare(args: argparse.Namespace, scenarios, labels: list[str], sources: list[str],
                  out: Path, wanted: Precision | None, console: Console) -> int:
-    from sim.report.compare import console_tables, write_compare
+    from sim.report.compare import write_compare
+    from sim.report.compare_console import console_tables
     from sim.runner.compare import compare
 
     with progress(args, console) as bar:

@@ -185,7 +185,8 @@ def _dist(dist: dict) -> str:
 
 
 def _backtest_table(bt: Backtest) -> Table:
-    from sim.report.backtest import LABELS, shown
+    from sim.metrics.catalogue import label
+    from sim.metrics.display import half_width, shown
 
     table = Table(title=f"backtest: the log against {bt.replications} simulated "
                         f"{bt.days}-day logs", title_justify="left")
@@ -194,9 +195,10 @@ def _backtest_table(bt: Backtest) -> Table:
         table.add_column(column, justify="left" if column in {"channel", "measure", ""}
                          else "right")
     for r in bt.table.itertuples():
-        table.add_row(escape(r.channel), LABELS[r.metric], shown(r.metric, r.observed),
-                      f"{shown(r.metric, r.simulated)} ±{shown(r.metric, r.ci_high - r.simulated)}",
-                      f"±{shown(r.metric, r.range_high - r.simulated)}",
+        table.add_row(escape(r.channel), label(r.metric), shown(r.metric, r.observed),
+                      f"{shown(r.metric, r.simulated)} "
+                      f"{half_width(r.metric, r.simulated, r.ci_high - r.simulated)}",
+                      half_width(r.metric, r.simulated, r.range_high - r.simulated),
                       "[green]ok[/]" if r.consistent else "[red]outside[/]")
     table.caption = ("ok: the log lies in the range of one simulated log of its length "
                      "(family-wise 95% over the table)")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import (
@@ -17,27 +19,24 @@ from sim.cli.common import (
     precision_outcome,
     precision_request,
     progress,
-    release_memory,
     run_kwargs,
 )
-from sim.metrics.display import number
+from sim.metrics.catalogue import label
+from sim.metrics.display import half_width, shown
+from sim.report.targets import RULE, TargetCheck, staff_hint, target_checks
 from sim.runner.executors import SchedulerError
+from sim.runner.memory import release_memory
 from sim.runner.precision import PrecisionError
 from sim.runner.run import RunResult, run
 from sim.scenario.load import ScenarioError, load_scenario
 
-CHANNEL_METRICS = {"offered": "offered", "abandon_rate": "abandon rate",
-                   "wait_mean": "wait (s)", "service_level": "service level",
-                   "first_response_mean": "reply (s)"}
-POOL_METRICS = {"agents": "agents", "occupancy": "occupancy", "cost": "cost"}
-NEED_METRICS = {"escalation_rate": "contacts that led to another contact",
-                "transfers_per_need": "channel changes per need",
-                "resolved_share": "needs resolved",
-                "resolution_time_mean": "time to resolution (s)",
-                "self_service_share": "needs resolved by self-service",
-                "public_complaints": "public complaints",
-                "unanswered_impressions": "impressions while unanswered",
-                "reply_impressions": "impressions of the brand's replies"}
+CHANNEL_METRICS = ("offered", "abandon_rate", "wait_mean", "service_level",
+                   "first_response_mean")
+POOL_METRICS = ("agents", "occupancy", "cost")
+NEED_METRICS = ("escalation_rate", "transfers_per_need", "resolved_share",
+                "resolution_time_mean", "self_service_share", "public_complaints",
+                "unanswered_impressions", "reply_impressions")
+VERDICT_STYLE = {"missed": "bold red", "unsure": "yellow", "met": "green"}
 
 
 def add(commands) -> argparse.ArgumentParser:
@@ -72,8 +71,11 @@ def main(args: argparse.Namespace, console: Console) -> int:
     from sim.report.records import RecordFiles
 
     try:
-        with staged(out) as stage, RecordFiles(stage, args.records) as sink:
-            with progress(args, console) as bar:
+        with staged(out) as stage:
+            # the record files are finished before the tables and plots are drawn: a thread
+            # that holds the interpreter lock (to_csv, matplotlib) slows their writing thread
+            # to a crawl
+            with RecordFiles(stage, args.records) as sink, progress(args, console) as bar:
                 first = wanted.first(args.replications) if wanted else args.replications
                 task = bar.add_task(f"{scenario.name}: replications", total=first)
                 result = run(scenario, **run_kwargs(args, wanted), records=sink,
@@ -88,6 +90,9 @@ def main(args: argparse.Namespace, console: Console) -> int:
     outcome = precision_outcome(result.precision, console)
     if not args.quiet:
         Console().print(*summary(result))
+        hint = staff_hint(target_checks(result.scenario, result.metrics), str(args.scenario))
+        if hint:  # printed whole, never wrapped: a command to copy
+            print(hint)
         if outcome:
             print(outcome)
         print(f"{result.contacts_simulated:,} contacts in {result.seconds:.1f} s; "
@@ -97,8 +102,8 @@ def main(args: argparse.Namespace, console: Console) -> int:
 
 
 def summary(result: RunResult) -> list[Table]:
-    """Small tables that fit a terminal: channels, pools, then needs and the public view
-    (mean ± CI half-width)."""
+    """Small tables that fit a terminal: channels, pools, the scenario's targets beside the
+    run's values, then needs and the public view (mean ± CI half-width)."""
     title = (f"{result.scenario.name}: {result.scenario.policy.name}, "
              f"{result.replications} replications, mean ± 95% CI half-width")
     m = result.metrics
@@ -109,29 +114,47 @@ def summary(result: RunResult) -> list[Table]:
     journeys.add_column("mean", justify="right", no_wrap=True)
     for _, row in overall.set_index("metric").loc[
             [n for n in NEED_METRICS if n in set(overall.metric)]].iterrows():
-        journeys.add_row(NEED_METRICS[row.name], _cell(row).replace("\n", " "))
-    return [_table(m[~pools], CHANNEL_METRICS, "channel", title),
-            _table(m[pools], POOL_METRICS, "pool", None), journeys]
+        journeys.add_row(label(row.name), _cell(row.name, row).replace("\n", " "))
+    out = [_table(m[~pools], CHANNEL_METRICS, "channel", title),
+           _table(m[pools], POOL_METRICS, "pool", None)]
+    checks = target_checks(result.scenario, m)
+    return [*out, *([_targets_table(checks)] if checks else []), journeys]
 
 
-def _table(m, metrics: dict[str, str], first: str, title: str | None) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column(first, no_wrap=True, min_width=7)
-    shown = [name for name in metrics if name in set(m.metric)]
-    for name in shown:
-        table.add_column(metrics[name], justify="right", no_wrap=True)
-    for channel, rows in m.groupby("channel", sort=False):
-        by_metric = rows.set_index("metric")
-        table.add_row(channel.removeprefix("pool:"),
-                      *(_cell(by_metric.loc[n]) if n in by_metric.index else "" for n in shown))
+def _targets_table(checks: list[TargetCheck]) -> Table:
+    """Each goal of the scenario beside the run's value, marked missed, unsure or met."""
+    table = Table(title="targets over the measured period", title_justify="left",
+                  caption=RULE, caption_justify="left")
+    for column in ("where", "metric", "target", "value", ""):
+        table.add_column(column, justify="right" if column == "value" else "left",
+                         no_wrap=column != "")
+    for c in checks:
+        table.add_row(escape(c.where.removeprefix("pool:")), label(c.metric), c.goal, c.value,
+                      f"[{VERDICT_STYLE[c.verdict]}]{c.verdict}[/]")
     return table
 
 
-def _cell(row) -> str:
+def _table(m, metrics: tuple[str, ...], first: str, title: str | None) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(first, no_wrap=True, min_width=7)
+    present = [name for name in metrics if name in set(m.metric)]
+    for name in present:  # headers on lines of 12, so that six columns fit 80
+        table.add_column(textwrap.fill(label(name), 12), justify="right", no_wrap=True)
+    for channel, rows in m.groupby("channel", sort=False):
+        by_metric = rows.set_index("metric")
+        table.add_row(channel.removeprefix("pool:"),
+                      *(_cell(n, by_metric.loc[n]) if n in by_metric.index else ""
+                        for n in present))
+    return table
+
+
+def _cell(name: str, row) -> str:
+    """The mean as `shown` gives it (a time in its unit, a share in %), and below it the CI
+    half-width in the same unit."""
     mean, low, high = row["mean"], row["ci_low"], row["ci_high"]
     if mean != mean:
         return "-"
-    text = number(mean)
+    text = shown(name, mean)
     if high == high and high != low:
-        text += f"\n[dim]±{number((high - low) / 2, 2)}[/]"
+        text += f"\n[dim]{half_width(name, mean, (high - low) / 2)}[/]"
     return text

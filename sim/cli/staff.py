@@ -21,7 +21,8 @@ from sim.cli.common import (
     whole_number,
     write_folder,
 )
-from sim.metrics.display import number
+from sim.metrics.catalogue import label, metric
+from sim.metrics.display import number, shown
 from sim.scenario.load import ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -150,11 +151,11 @@ def confirmation_table(result: StaffResult) -> Table:
     for column in ("goal", "target", "value", "95% CI", "met", "cells failing"):
         table.add_column(column, justify="left" if column == "goal" else "right", no_wrap=True)
     for g in c.goals.itertuples():
-        show = _share if g.metric != "wait_mean" else _seconds
-        sense = ">=" if g.metric == "service_level" else "<="
-        table.add_row(f"{g.key} {g.metric}", f"{sense} {show(g.bound)}", show(g.value),
-                      f"{show(g.ci_low)} to {show(g.ci_high)}", "yes" if g.met else "NO",
-                      f"{g.cells_failing} of {g.cells}")
+        sense = "≥" if metric(g.metric).better == "higher" else "≤"
+        table.add_row(f"{g.key.removeprefix('pool:')} {label(g.metric)}",
+                      f"{sense} {shown(g.metric, g.bound)}", shown(g.metric, g.value),
+                      f"{shown(g.metric, g.ci_low)} to {shown(g.metric, g.ci_high)}",
+                      "yes" if g.met else "NO", f"{g.cells_failing} of {g.cells}")
     return table
 
 
@@ -172,9 +173,9 @@ def plan_tables(result: StaffResult) -> list[Table]:
         for first in range(0, len(hourly), 12):
             block = hourly.iloc[first:first + 12]
             table.add_row("hour", *(f"{h:d}h" for h in block.index), style="bold")
-            for column, label in (("required", "need"), ("on_duty", "duty"),
-                                  ("agents", "paid")):
-                table.add_row(label, *(f"{v:.0f}" for v in block[column]))
+            for column, row_name in (("required", "need"), ("on_duty", "duty"),
+                                     ("agents", "paid")):
+                table.add_row(row_name, *(f"{v:.0f}" for v in block[column]))
         out.append(table)
     return out
 
@@ -202,10 +203,3 @@ def shift_tables(result: StaffResult) -> list[Table]:
         out.append(table)
     return out
 
-
-def _share(x: float) -> str:
-    return "-" if x != x else f"{x:.1%}"
-
-
-def _seconds(x: float) -> str:
-    return "-" if x != x else f"{x:.1f} s"

@@ -29,8 +29,8 @@ def add(commands) -> argparse.ArgumentParser:
         description="Run FILE at every combination of the --set values, every point with the "
                     "same seed, on dask.distributed (a local cluster of -w worker processes, "
                     "or --scheduler). Each finished point is stored in OUT/points/, so a sweep "
-                    "started again skips it. Writes sweep.parquet, sweep.csv, sweep.png and "
-                    "run.json.",
+                    "started again skips it. Writes sweep.parquet, sweep.csv, sweep.png, "
+                    "report.html (the chart and each point against its target) and run.json.",
     )
     cmd.add_argument("scenario", type=Path, metavar="FILE", help="scenario file (TOML)")
     cmd.add_argument("--set", dest="sets", action="append", required=True,
@@ -40,8 +40,8 @@ def add(commands) -> argparse.ArgumentParser:
                           "--set pools.phone.agents=40:60:2 --set choice.preset=survey-2010,"
                           "survey-2015")
     cmd.add_argument("--plot", metavar="CHANNEL:METRIC",
-                     help="the metric sweep.png shows against the first key (default "
-                          "all:service_level, else all:wait_mean)")
+                     help="the metric sweep.png and report.html show against the first key "
+                          "(default all:service_level, else the first channel's wait_mean)")
     add_run_options(cmd, "results/sweep-<scenario name>/", default_scheduler="local")
     return cmd
 
@@ -95,7 +95,7 @@ def _run_sweep(args: argparse.Namespace, base: Scenario, points, plot, out: Path
     for path in result.unreadable:
         warn(console, f"{path}: a stored point that could not be read; it was run again")
     with staged(out) as folder:
-        paths, missing = write_sweep(result, folder, plot)
+        paths, missing = write_sweep(result, folder, plot, points)
         paths.append(write_info(folder, sweep_info(result, base, args.workers,
                                                    args.scheduler)))
         keep_points(out, folder)

@@ -20,9 +20,9 @@ from math import inf
 import numpy as np
 
 from sim.engine.streams import stream
-from sim.metrics.visibility import retweet_draws
 from sim.model.arrivals import arrival_times, rate_steps
 from sim.model.choice import draw_channels, split_by_twitter
+from sim.model.retweets import retweet_draws
 from sim.policies import Policy
 from sim.scenario.schema import Scenario
 

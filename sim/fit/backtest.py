@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.fit.measures import SHARES, Contacts, measures
+from sim.fit.measures import Contacts, measures
 from sim.metrics import summarize
+from sim.metrics.catalogue import metric
 from sim.metrics.summary import t_quantile
 from sim.model.units import DAY
 from sim.runner.run import RunResult
@@ -88,7 +89,7 @@ def compare(observed: Contacts, runs: list[Contacts], days: int, scenario: Scena
         t = t_quantile(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
         half = t * table["sd"].to_numpy() * np.sqrt(1 + 1 / n)
     # every measure is at least 0, and a share at most 1
-    top = np.where(table["metric"].isin(SHARES), 1.0, np.inf)
+    top = np.where([metric(m).kind == "share" for m in table["metric"]], 1.0, np.inf)
     table["ci_low"] = table["ci_low"].clip(lower=0)
     table["ci_high"] = np.minimum(table["ci_high"], top)
     table["range_low"] = (table["mean"] - half).clip(lower=0)

@@ -17,7 +17,6 @@ from sim.model.units import DAY
 
 MEASURES = ("offered_per_day", "abandon_rate", "delayed_share", "wait_mean", "service_level")
 REALTIME_ONLY = frozenset({"abandon_rate"})
-SHARES = frozenset({"abandon_rate", "delayed_share", "service_level"})
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Per contact (`contacts_table`), per need (`needs_table`), per replication
 (`replication_metrics`), per interval (`interval_metrics`), and across
 replications (`summarize`).
-Names follow the glossary in docs/design.md.
+Names, labels and units are those of the catalogue (catalogue.py, docs/metrics.md).
 """
 
 from sim.metrics.busy import busy_blocks, overlap_seconds

@@ -37,9 +37,10 @@ def _covered_before(times: np.ndarray, x: np.ndarray) -> np.ndarray:
     return n * x - cumulative[n]
 
 
-def service_intervals(records: Records, pool: int | None = None) -> tuple[np.ndarray, ...]:
-    """Every stretch an agent (of pool code `pool`, or of any) spent on a contact: (pool,
-    agent, start, end) arrays.
+def service_intervals(records: Records, pool: int | None = None, rows: slice = slice(None),
+                      exchanges: slice = slice(None)) -> tuple[np.ndarray, ...]:
+    """Every stretch an agent (of pool code `pool`, or of any) spent on a contact (of the
+    contact rows `rows` and the exchange rows `exchanges`): (pool, agent, start, end) arrays.
 
     The first exchange runs [answered, replied): for a single-exchange
     contact `replied` is its end. Later exchanges of multi-message cases are
@@ -47,15 +48,25 @@ def service_intervals(records: Records, pool: int | None = None) -> tuple[np.nda
     exchanges are not agent time. Anything in progress at the horizon (NaN
     end) runs to the horizon.
     """
-    served = ~np.isnan(records.answered) & (records.pool >= 0 if pool is None
-                                            else records.pool == pool)
-    later = slice(None) if pool is None else records.exchange_pool == pool
-    start = np.concatenate((records.answered[served], records.exchange_start[later]))
-    end = np.concatenate((records.replied[served], records.exchange_end[later]))
+    answered, pools = records.answered[rows], records.pool[rows]
+    served = ~np.isnan(answered) & (pools >= 0 if pool is None else pools == pool)
+    later = np.ones(len(records.exchange_pool[exchanges]), dtype=bool) if pool is None \
+        else records.exchange_pool[exchanges] == pool
+    start = np.concatenate((answered[served], records.exchange_start[exchanges][later]))
+    end = np.concatenate((records.replied[rows][served], records.exchange_end[exchanges][later]))
     end = np.maximum(np.where(np.isnan(end), records.horizon, end), start)
-    codes = np.concatenate((records.pool[served], records.exchange_pool[later])).astype(np.int16)
-    agent = np.concatenate((records.agent[served], records.exchange_agent[later])).astype(np.int32)
-    return codes, agent, start, end
+    codes = np.concatenate((pools[served], records.exchange_pool[exchanges][later]))
+    agent = np.concatenate((records.agent[rows][served],
+                            records.exchange_agent[exchanges][later]))
+    return codes.astype(np.int16), agent.astype(np.int32), start, end
+
+
+def parts(records: Records, size: int = 1 << 16) -> list[tuple[slice, slice]]:
+    """(contact rows, exchange rows) in parts of at most `size` rows: what is summed over
+    stretches (busy seconds) can be taken a part at a time, in little memory."""
+    empty = slice(0, 0)
+    return ([(slice(a, a + size), empty) for a in range(0, len(records), size)]
+            + [(empty, slice(b, b + size)) for b in range(0, len(records.exchange_start), size)])
 
 
 def busy_blocks(records: Records, pool: int | None = None) -> pd.DataFrame:

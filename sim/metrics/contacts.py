@@ -16,9 +16,10 @@ def in_period(records: Records, part: slice = slice(None)) -> np.ndarray:
     return (arrival >= 0) & (arrival < records.horizon)
 
 
-def measured(records: Records) -> np.ndarray:
-    """Indices of the contacts that count (see `in_period`)."""
-    return np.flatnonzero(in_period(records))
+def measured(records: Records, part: slice = slice(0, None)) -> np.ndarray:
+    """Indices of the contacts that count (see `in_period`), of the rows `part` (a slice
+    from a start)."""
+    return part.start + np.flatnonzero(in_period(records, part))
 
 
 def answered_waits(records: Records) -> tuple[np.ndarray, np.ndarray]:

@@ -23,18 +23,31 @@ def signed(x: float) -> str:
 
 
 def time_unit(seconds: float) -> tuple[str, float]:
-    """A unit for a time of this size, and how many seconds it holds."""
-    if not seconds < 120:  # also NaN
-        return ("h", HOUR) if seconds >= 7200 else ("min", 60.0)
-    return "s", 1.0
+    """The one rule of units for times: seconds below 2 min, minutes below an hour, hours
+    from an hour (NaN: seconds); the unit and how many seconds it holds."""
+    if seconds >= HOUR:
+        return "h", HOUR
+    return ("min", 60.0) if seconds >= 120 else ("s", 1.0)
 
 
 def duration(seconds: float) -> str:
-    """A short, readable duration: 20 s, 1.5 min, 12 h."""
-    unit, size = ("h", HOUR) if seconds >= HOUR else ("min", 60.0) if seconds >= 120 \
-        else ("s", 1.0)
+    """A short, readable duration by `time_unit`: 20 s, 2.5 min, 12 h."""
+    unit, size = time_unit(abs(seconds))
     value = seconds / size
     return f"{value:.0f} {unit}" if value == round(value) else f"{value:.3g} {unit}"
+
+
+def scale(name: str, reference: float) -> tuple[str, float]:
+    """The unit and the factor that show values of metric `name` of about `reference` (e.g.
+    the largest of a column) in one unit: "%" and 100 for a share, `time_unit` for a
+    time, none for others."""
+    kind = metric(name).kind
+    if kind == "share":
+        return "%", 100.0
+    if kind == "time":
+        unit, size = time_unit(abs(reference))
+        return unit, 1 / size
+    return "", 1.0
 
 
 def shown(name: str, value: float) -> str:
@@ -48,3 +61,13 @@ def shown(name: str, value: float) -> str:
     if kind == "share":
         return f"{value:.1%}"
     return number(value)
+
+
+def half_width(name: str, mean: float, half: float) -> str:
+    """A 95% CI half-width for people, in the unit `shown` gives the mean (percentage
+    points for a share), two significant digits: "±3.1 s", "±0.42 pt"."""
+    if half != half:
+        return ""
+    unit, factor = scale(name, mean)
+    unit = {"%": " pt", "": ""}.get(unit, f" {unit}")
+    return f"±{number(half * factor, 2)}{unit}"

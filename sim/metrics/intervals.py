@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.records import Records
+from sim.metrics.catalogue import has_row
 from sim.metrics.outcomes import applicable, rates, ratio
 from sim.metrics.public import outstanding_per_bin
 from sim.metrics.sums import Sums, replication_sums
@@ -31,7 +32,8 @@ def interval_metrics(records: Records, scenario: Scenario,
     'all' when there is one) add `unanswered_impressions` of the contacts
     arriving in the bin and `public_outstanding`, the time-average number of
     public complaints not yet replied to during the bin (see
-    `public.outstanding_per_bin`).
+    `public.outstanding_per_bin`). As in `replication_metrics`, 'all' has only the metrics
+    that mean something across channels (no mean wait).
     """
     sums = replication_sums(records, scenario) if sums is None else sums
     edges, counts = sums.edges, sums.counts
@@ -45,9 +47,11 @@ def interval_metrics(records: Records, scenario: Scenario,
     optional = applicable(records, scenario)
 
     series: list[tuple[str, str, np.ndarray]] = []
-    for k, name in enumerate([*records.channels, "all"]):
+    kinds = [*(scenario.channels[name].kind for name in records.channels), "all"]
+    for k, (name, kind) in enumerate(zip([*records.channels, "all"], kinds, strict=True)):
         for m in INTERVAL_METRICS:
-            if m in OPTIONAL_INTERVAL_METRICS and m not in optional[name]:
+            if not has_row(m, kind) or (m in OPTIONAL_INTERVAL_METRICS
+                                        and m not in optional[name]):
                 continue
             values = overall[m] if name == "all" else per_channel[m].reshape(n_bins, -1)[:, k]
             series.append((name, m, values))

@@ -9,10 +9,11 @@ from sim.engine.records import DEFLECTED, OUTCOME_NAMES, RESOLVED, Records
 from sim.metrics.codes import named
 
 
-def measured_needs(records: Records) -> np.ndarray:
-    """Indices of the needs that count: those arriving in [0, horizon)."""
-    arrival = records.needs.arrival
-    return np.flatnonzero((arrival >= 0) & (arrival < records.horizon))
+def measured_needs(records: Records, part: slice = slice(0, None)) -> np.ndarray:
+    """Indices of the needs that count, those arriving in [0, horizon), of the rows `part`
+    (a slice from a start)."""
+    arrival = records.needs.arrival[part]
+    return part.start + np.flatnonzero((arrival >= 0) & (arrival < records.horizon))
 
 
 def need_metrics(records: Records) -> dict[str, float]:

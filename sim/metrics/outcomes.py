@@ -165,7 +165,7 @@ def applicable(records: Records, scenario: Scenario) -> dict[str, set[str]]:
     """Which optional metrics each channel (and 'all') reports: service_level needs a target,
     met_closed opening hours that turn customers away, first_response_mean a deferred or
     public channel, the public metrics a public channel;
-    'all' reports what any channel does, and the need metrics."""
+    'all' what any channel does (the catalogue's `applies` says which of them it has)."""
     out: dict[str, set[str]] = {}
     for name in records.channels:
         spec = scenario.channels[name]
@@ -174,5 +174,5 @@ def applicable(records: Records, scenario: Scenario) -> dict[str, set[str]]:
             CLOSED_METRICS if closes else set()) | (
             {"first_response_mean"} if spec.kind in DEFERRED_KINDS else set()) | (
             PUBLIC_METRICS if spec.kind == "public" else set())
-    out["all"] = set().union(*out.values(), NEED_METRICS)
+    out["all"] = set().union(*out.values())
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.records import Records
-from sim.metrics.busy import busy_blocks, overlap_seconds, service_intervals
+from sim.metrics.busy import busy_blocks, overlap_seconds, parts, service_intervals
 from sim.model.staffing import duty_steps, paid_steps, staffed_seconds
 from sim.scenario.schema import Scenario
 
@@ -23,24 +23,27 @@ def pool_seconds(records: Records, scenario: Scenario,
     duty, paid = np.zeros_like(busy), np.zeros_like(busy)
     for p, name in enumerate(records.pools):
         spec = scenario.pools[name]
-        busy[p] = overlap_seconds(*_busy(records, scenario, p), edges)
+        busy[p] = _busy(records, scenario, p, edges)
         for out, steps in ((duty, duty_steps), (paid, paid_steps)):
             out[p] = staffed_seconds(steps(spec, scenario.interval, 0.0, records.horizon),
                                      records.horizon, edges)
     return busy, duty, paid
 
 
-def _busy(records: Records, scenario: Scenario, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) of the stretches the agents of pool `p` were busy. Only an agent who can
-    hold several sessions at once (a skill with concurrency) has stretches that overlap and
-    need their union; anyone else's are the service intervals themselves, which costs far
+def _busy(records: Records, scenario: Scenario, p: int, edges: np.ndarray) -> np.ndarray:
+    """Busy agent-seconds of pool `p` per bin. Only an agent who can hold several sessions at
+    once (a skill with concurrency) has stretches that overlap and need their union; anyone
+    else's are the service intervals themselves, summed a part at a time, which costs far
     less memory on a long run."""
     skills = scenario.pools[records.pools[p]].skills
     if any(scenario.channels[s].concurrency > 1 for s in skills):
         blocks = busy_blocks(records, p)
-        return blocks["start"].to_numpy(), blocks["end"].to_numpy()
-    _, _, start, end = service_intervals(records, p)
-    return start, end
+        return overlap_seconds(blocks["start"].to_numpy(), blocks["end"].to_numpy(), edges)
+    busy = np.zeros(len(edges) - 1)
+    for rows, exchanges in parts(records):
+        _, _, start, end = service_intervals(records, p, rows, exchanges)
+        busy += overlap_seconds(start, end, edges)
+    return busy
 
 
 def cost_per_hour(records: Records, scenario: Scenario) -> np.ndarray:

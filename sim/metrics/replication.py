@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.records import Records
+from sim.metrics.catalogue import has_row
 from sim.metrics.contacts import answered_waits
 from sim.metrics.needs import need_metrics
 from sim.metrics.outcomes import (
@@ -26,7 +27,7 @@ CHANNEL_METRICS = ("offered", "met_closed", "answered", "abandoned", "abandon_ra
                    "first_response_mean", "escalation_rate", "public_complaints",
                    "unanswered_impressions", "reply_impressions", *NEED_METRICS)
 OPTIONAL_METRICS = frozenset({"service_level", "first_response_mean", *CLOSED_METRICS,
-                              *PUBLIC_METRICS, *NEED_METRICS})
+                              *PUBLIC_METRICS})
 POOL_METRICS = ("occupancy", "agents", "on_duty", "cost")
 
 
@@ -38,8 +39,9 @@ def replication_metrics(records: Records, scenario: Scenario,
 
     Only contacts (and needs) arriving in [0, horizon) count; busy and staffed
     time are clipped to [0, horizon]. A metric without data is NaN; a metric
-    that does not apply to a channel (no target, not deferred, not public;
-    need metrics outside 'all') has no row.
+    that does not apply to a channel has no row: by the catalogue's `applies` (no
+    abandon rate of an email channel, no wait of 'all', need metrics in 'all' only), or
+    by the scenario (no target, no opening hours, no public channel).
     """
     sums = replication_sums(records, scenario) if sums is None else sums
     per_channel = sums.counts.sum(axis=1)  # over the intervals: (COUNTS, channels)
@@ -50,16 +52,19 @@ def replication_metrics(records: Records, scenario: Scenario,
         values[m] = np.append(np.full(len(records.channels), np.nan), value)
     optional = applicable(records, scenario)
     names = [*records.channels, "all"]
-    rows = [(name, m, float(values[m][k])) for k, name in enumerate(names)
-            for m in CHANNEL_METRICS if m not in OPTIONAL_METRICS or m in optional[name]]
+    kinds = [*(scenario.channels[name].kind for name in records.channels), "all"]
+    rows = [(name, m, float(values[m][k]))
+            for k, (name, kind) in enumerate(zip(names, kinds, strict=True))
+            for m in CHANNEL_METRICS
+            if has_row(m, kind) and (m not in OPTIONAL_METRICS or m in optional[name])]
     return pd.concat([pd.DataFrame(rows, columns=["channel", "metric", "value"]),
                       _pool_metrics(records, scenario, sums)], ignore_index=True)
 
 
 def _wait_quantiles(records: Records) -> tuple[np.ndarray, np.ndarray]:
-    """Median and 90th percentile of waits of answered contacts, per channel then 'all'
-    (a loop per channel, not per contact; each channel's waits sorted in place, not
-    copied)."""
+    """Median and 90th percentile of waits of answered contacts, per channel then NaN for
+    'all' (which has no wait: it would mix the channels'); a loop per channel, not per
+    contact, each channel's waits sorted in place, not copied."""
     n_channels = len(records.channels)
     waits, channel = answered_waits(records)
     out = np.full((2, n_channels + 1), np.nan)
@@ -67,8 +72,6 @@ def _wait_quantiles(records: Records) -> tuple[np.ndarray, np.ndarray]:
         mine = waits[channel == k]
         if len(mine):
             out[:, k] = np.quantile(mine, [0.5, 0.9], overwrite_input=True)
-    if len(waits):
-        out[:, n_channels] = np.quantile(waits, [0.5, 0.9], overwrite_input=True)
     return out[0], out[1]
 
 

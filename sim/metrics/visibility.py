@@ -16,22 +16,17 @@ Model (times in seconds, like the engine; every parameter is an argument):
   the two always sum to the audience's total.
 - Retweet j, at tweet age s_j with F_j followers, opens a new audience whose
   attention decays from s_j. Only retweets before the reply count (a reply
-  stops retweeting).
+  stops retweeting). How many there are, and when, is the model's
+  (sim/model/retweets.py).
 """
 
 from __future__ import annotations
-
-import math
-from collections.abc import Callable
 
 import numpy as np
 
 from sim.metrics.busy import overlap_seconds
 
 LN2 = float(np.log(2.0))
-HOUR = 3600.0
-
-FollowerSampler = Callable[[np.random.Generator, int], np.ndarray]
 
 
 def tweet_impressions(
@@ -120,36 +115,6 @@ def _check_retweets(owner: np.ndarray, age: np.ndarray, size: np.ndarray, n: int
         raise ValueError("tweet_impressions: retweet_age must be finite and >= 0")
     if not np.isfinite(size).all() or (size < 0).any():
         raise ValueError("tweet_impressions: retweet_followers must be finite and >= 0")
-
-
-def retweet_draws(
-    rng: np.random.Generator,
-    sample_followers: FollowerSampler,
-    n_tweets: int,
-    per_hour: float,
-    half_life: float,
-    window: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Retweets of n tweets drawn in one go: (owner, age in seconds, followers).
-
-    Retweets follow attention: at age a a tweet is retweeted at `per_hour *
-    2**(-a / half_life)` per hour, so most retweets come while people still
-    look at it. They are drawn over [0, window) before the reply is known, so
-    the same draws serve any reply time (common random numbers);
-    `tweet_impressions` drops those after the reply. Draws counts, then ages
-    (inverse transform of the truncated exponential), then followers.
-    """
-    if n_tweets < 0 or not per_hour >= 0 or not window >= 0 or not half_life > 0:
-        raise ValueError("retweet_draws: n_tweets, per_hour, window >= 0 and half_life > 0")
-    decay = math.log(2) / half_life
-    reached = -math.expm1(-decay * window)  # share of a tweet's attention within the window
-    counts = rng.poisson(per_hour / HOUR / decay * reached, size=n_tweets)
-    owner = np.repeat(np.arange(n_tweets, dtype=np.intp), counts)
-    age = -np.log1p(-rng.random(len(owner)) * reached) / decay
-    followers = np.asarray(sample_followers(rng, len(owner)), dtype=float)
-    if followers.shape != owner.shape:
-        raise ValueError("retweet_draws: sample_followers(rng, n) must return n values")
-    return owner, age, followers
 
 
 def outstanding_seconds(

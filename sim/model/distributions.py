@@ -4,7 +4,8 @@ Every distribution maps uniforms to values with a vectorised `ppf`: a
 customer's uniform comes from a named stream, so two scenarios that differ
 in a channel's handle-time distribution still give that customer the same
 quantile (common random numbers). Each knows its mean and variance, so tests
-can compare what was sampled with what was asked.
+can compare what was sampled with what was asked. A plain duration ("4min", 240) where a
+distribution is asked is a fixed time: the deterministic distribution.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import math
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special
 
 from sim.model.fields import Duration, PositiveDuration
+from sim.model.keys import refuse_unknown_keys
 from sim.model.units import parse_duration
 
 # Spreads are bounded so that the arithmetic stays finite (beyond them a distribution is a
@@ -24,12 +26,21 @@ from sim.model.units import parse_duration
 # 1e12), lognormal sigma up to 10.
 MIN_CV, MAX_CV, MAX_SIGMA = 1e-6, 100.0, 10.0
 Cv = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
+TABLE = ('a table such as { dist = "exponential", mean = "4min" } (dist: exponential, '
+         "lognormal, gamma, deterministic, empirical)")
 
 
 class _Dist(BaseModel):
     """Each subclass has a `mean` (a field or a property), a `variance` and a `ppf`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+    _also_keys: ClassVar[tuple[str, ...]] = ()  # keys a subclass's validator turns into fields
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        refuse_unknown_keys(cls, data, cls._also_keys)
+        return data
 
     @property
     def variance(self) -> float:
@@ -96,6 +107,7 @@ class LogNormal(_MeanAndSpread):
     dist: Literal["lognormal"]
     sigma: Annotated[float, Field(gt=0, le=MAX_SIGMA)] | None = None
     _spread = "sigma"
+    _also_keys = ("median",)
 
     @model_validator(mode="before")
     @classmethod
@@ -170,6 +182,24 @@ class Empirical(_Dist):
         return values[index]
 
 
+def _fixed_time(value: object) -> object:
+    """A table as it is; a plain duration as the deterministic distribution; else the forms."""
+    if isinstance(value, _Dist) or (isinstance(value, dict) and "dist" in value):
+        return value
+    if isinstance(value, dict):
+        raise ValueError(f"a distribution table needs dist: {TABLE}")
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ValueError(f'should be a duration (a fixed time, e.g. "4min") or {TABLE}')
+    try:
+        seconds = parse_duration(value)
+    except ValueError as err:
+        raise ValueError(f"{err}; or {TABLE}") from None
+    if not 0 <= seconds < math.inf:
+        raise ValueError("a fixed time should be finite and greater than or equal to 0")
+    return {"dist": "deterministic", "value": seconds}
+
+
 Distribution = Annotated[
-    Exponential | LogNormal | Gamma | Deterministic | Empirical, Field(discriminator="dist")
+    Exponential | LogNormal | Gamma | Deterministic | Empirical, Field(discriminator="dist"),
+    BeforeValidator(_fixed_time),
 ]

@@ -1,4 +1,5 @@
-"""Durations: strings with a unit ("45s", "6min", "12h", "2d", "1h30min") or plain seconds."""
+"""Durations: strings with a unit ("45s", "6min", "12h", "2d", "1h30min") or plain seconds;
+times of day: a clock time ("09:00", "17:30:15", "24:00") or a duration after midnight."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|sec|min|s|m|h|d)\s*")
+_CLOCK = re.compile(r"\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*")
+CLOCK_FORM = "hours:minutes, e.g. '09:00', '9:00', '17:30' ('24:00': the end of the day)"
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -36,6 +39,28 @@ def parse_duration(value: object) -> float:
     if pos == 0:
         raise ValueError(f"cannot read duration {value!r}: it is empty")
     return sign * total
+
+
+def parse_time_of_day(value: object) -> float:
+    """Seconds after midnight from a clock time ("09:00", "17:30:15", up to "24:00"), or
+    from a duration after midnight ("9h", 32400); raises ValueError with the forms."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        match = _CLOCK.fullmatch(value)
+        if match:
+            hours, minutes, seconds = (int(g or 0) for g in match.groups())
+            total = hours * HOUR + minutes * MINUTE + seconds
+            if total <= DAY:
+                return total
+        elif ":" not in value:
+            try:
+                return parse_duration(value)
+            except ValueError:
+                pass
+    shown = f" {value!r}" if isinstance(value, str) else ""
+    raise ValueError(f"cannot read time of day{shown}: write {CLOCK_FORM}, or a duration "
+                     "after midnight such as '9h'")
 
 
 def format_duration(seconds: float) -> str:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from sim.model.keys import closest
+
 if TYPE_CHECKING:
     from sim.engine.agents import Agent
     from sim.engine.simulation import Simulation
@@ -48,7 +50,10 @@ class Policy:
             known = ", ".join(cls.Options.model_fields) or "none"
             first = err.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            reason = "unknown option" if first["type"] == "extra_forbidden" else first["msg"]
+            reason = first["msg"]
+            if first["type"] == "extra_forbidden":
+                match = closest(where, cls.Options.model_fields)
+                reason = "unknown option" + (f" (did you mean {match!r}?)" if match else "")
             raise ValueError(f"{where}: {reason} (options of {cls.name!r}: {known})") from None
 
     def select_agent(self, sim: Simulation, contact: int, channel: int) -> Agent | None:

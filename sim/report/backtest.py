@@ -7,30 +7,14 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-import numpy as np
-
 from sim.files.atomic import write_atomic, write_text_atomic
 from sim.fit.backtest import Backtest
-from sim.fit.measures import MEASURES, SHARES
-from sim.metrics.display import duration, time_unit
+from sim.fit.measures import MEASURES
+from sim.metrics.catalogue import label
+from sim.metrics.display import scale, shown
 from sim.model.units import HOUR
 from sim.report.figures import panels, png, style
 from sim.report.page import figure, page
-
-LABELS = {"offered_per_day": "offered/day", "abandon_rate": "abandoned",
-          "delayed_share": "delayed", "wait_mean": "mean wait",
-          "service_level": "service level"}
-
-
-def shown(metric: str, value: float) -> str:
-    """A measure for people: shares as percentages, waits as durations, counts with commas."""
-    if not np.isfinite(value):
-        return "-"
-    if metric in SHARES:
-        return f"{value:.1%}"
-    if metric == "wait_mean":
-        return duration(value)
-    return f"{value:,.1f}"
 
 
 def write_backtest(bt: Backtest, out: Path, title: str) -> list[Path]:
@@ -49,7 +33,7 @@ def _html(bt: Backtest, title: str) -> str:
     for r in bt.table.itertuples():
         mark = "consistent" if r.consistent else "outside"
         rows.append(
-            f"<tr><td>{escape(r.channel)}</td><td>{LABELS[r.metric]}</td>"
+            f"<tr><td>{escape(r.channel)}</td><td>{label(r.metric)}</td>"
             f'<td class="num">{shown(r.metric, r.observed)}</td>'
             f'<td class="num">{shown(r.metric, r.simulated)}</td>'
             f'<td class="ci">{shown(r.metric, r.ci_low)} - {shown(r.metric, r.ci_high)}</td>'
@@ -84,15 +68,13 @@ def _intraday_figure(bt: Backtest):
                 ax.set_visible(False)
                 continue
             hours = rows["interval_start"].to_numpy() / HOUR
-            unit, size = time_unit(float(rows["observed"].max()))
-            scale = 100.0 if metric in SHARES else 1.0 / size if metric == "wait_mean" else 1.0
-            ax.fill_between(hours, rows["range_low"] * scale, rows["range_high"] * scale,
+            unit, factor = scale(metric, float(rows["observed"].max()))
+            ax.fill_between(hours, rows["range_low"] * factor, rows["range_high"] * factor,
                             step="post", alpha=0.25, color="C0", linewidth=0)
-            ax.step(hours, rows["simulated"] * scale, where="post", color="C0", linewidth=1.2)
-            ax.step(hours, rows["observed"] * scale, where="post", color="black",
+            ax.step(hours, rows["simulated"] * factor, where="post", color="C0", linewidth=1.2)
+            ax.step(hours, rows["observed"] * factor, where="post", color="black",
                     linewidth=0.9)
             ax.set_xlim(0, 24)
             ax.set_xticks(range(0, 25, 6))
-            label = " (%)" if metric in SHARES else f" ({unit})" if metric == "wait_mean" else ""
-            ax.set_title(f"{ch}: {LABELS[metric]}{label}", fontsize=9)
+            ax.set_title(f"{ch}: {label(metric)}" + (f" ({unit})" if unit else ""), fontsize=9)
     return fig

@@ -7,9 +7,10 @@ from __future__ import annotations
 from html import escape
 
 from sim.metrics.display import duration
-from sim.report.compare import Cell, legend, main_rows, table_lines
+from sim.report.compare_rows import Cell, legend, main_rows, table_lines
 from sim.report.html import scenario_summary
 from sim.report.page import figure, page
+from sim.report.targets import arms_line
 from sim.runner.compare import Comparison
 
 CAPTIONS = {
@@ -28,6 +29,7 @@ def report_html(comparison: Comparison, plots: dict[str, bytes]) -> str:
     contacts = sum(arm.contacts_simulated for arm in comparison.arms)
     title = (f"{' vs '.join(labels)}: {comparison.replications} replications each, "
              f"seed {comparison.seed}")
+    targets = arms_line(comparison.arms)
     hashes = ", ".join(f"{escape(arm.label)} <code>{arm.scenario_hash[:16]}</code>"
                        for arm in comparison.arms)
     return page(title, [
@@ -39,6 +41,7 @@ def report_html(comparison: Comparison, plots: dict[str, bytes]) -> str:
         "<h2>Comparison</h2>",
         f"<p>{escape(legend(labels[0]))} Every metric of every arm is in compare.csv.</p>",
         _table(comparison),
+        f"<p><b>{escape(targets)}</b></p>" if targets else "",
         "<h2>Plots</h2>",
         *(figure(name, data, CAPTIONS.get(name, name)) for name, data in plots.items()),
         "<h2>Scenarios</h2>", _scenarios(comparison),

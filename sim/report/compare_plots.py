@@ -7,23 +7,22 @@ notebook shows it (`Comparison.plot(kind)`)."""
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.metrics.display import duration, number
-from sim.report.compare import COUNT, TIME, Row, main_rows, scale
+from sim.report.compare_rows import Row, main_rows, row_scale
 from sim.report.figures import panels, pick, png, style
 from sim.runner.compare import Comparison
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-WAITS = (("wait_p50", "median"), ("wait_mean", "mean"), ("wait_p90", "90th pct"))
-PUBLIC = (("public_complaints", "public complaints", -1),
-          ("unanswered_impressions", "impressions while unanswered", -1),
-          ("reply_impressions", "impressions of the replies", 0))
+WAITS = ("wait_p50", "wait_mean", "wait_p90")
+PUBLIC = ("public_complaints", "unanswered_impressions", "reply_impressions")
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,8 @@ def plot_main(comparison: Comparison) -> Figure:
     """compare.png: a panel per main metric (the console table's rows): a time panel per
     channel (each its own scale), then one panel per metric with a bar group per channel."""
     grouped: dict[tuple[str, str], list[Row]] = {}
-    for row in sorted(main_rows(comparison), key=lambda r: r.kind != TIME):  # times first
-        key = (row.channel, row.metric) if row.kind == TIME else ("", row.metric)
+    for row in sorted(main_rows(comparison), key=lambda r: r.kind != "time"):  # times first
+        key = (row.channel, row.metric) if row.kind == "time" else ("", row.metric)
         grouped.setdefault(key, []).append(row)
     found = [Panel(_panel_title(rows), rows,
                    [r.channel.removeprefix("pool:") for r in rows] if len(rows) > 1 else [""])
@@ -79,11 +78,11 @@ def plot_waits(comparison: Comparison) -> Figure:
     targets = comparison.arms[0].scenario.channels
     found = []
     for channel in channels:
-        rows = [Row(channel, metric, label, TIME, -1) for metric, label in WAITS
-                if (channel, metric) in have]
+        rows = [Row(channel, metric) for metric in WAITS if (channel, metric) in have]
         if rows:
             target = targets[channel].target if channel in targets else None
-            found.append(Panel(f"{channel}: wait", rows, [r.label for r in rows],
+            found.append(Panel(f"{channel}: wait", rows,
+                               [textwrap.fill(r.label, 12) for r in rows],
                                target.within if target is not None else None))
     return _bar_figure(comparison, found, "Waits of answered contacts, per channel",
                        "no channel has a wait", "dashed: the target time")
@@ -107,10 +106,10 @@ def _public_panels(comparison: Comparison) -> list[Panel]:
                                 if c.kind == "public"))
     have = _nonzero(comparison)
     found = []
-    for metric, label, better in PUBLIC:
-        rows = [Row(ch, metric, label, COUNT, better) for ch in public if (ch, metric) in have]
+    for metric in PUBLIC:
+        rows = [Row(ch, metric) for ch in public if (ch, metric) in have]
         if rows:
-            found.append(Panel(label, rows, [r.channel for r in rows] if len(rows) > 1
+            found.append(Panel(rows[0].label, rows, [r.channel for r in rows] if len(rows) > 1
                                else [""]))
     return found
 
@@ -144,7 +143,7 @@ def _bar_figure(comparison: Comparison, found: list[Panel], title: str | None, e
     colours = [f"C{k % 10}" for k in range(len(labels))]
     table = comparison.table.set_index(["channel", "metric", "arm"]).sort_index()
     for ax, panel in zip(axes, found, strict=False):
-        unit, factor = scale(panel.rows[0], pd.concat(
+        unit, factor = row_scale(panel.rows[0], pd.concat(
             [table.loc[(r.channel, r.metric), "mean"] for r in panel.rows]))
         _bars(ax, table, panel, labels, colours, factor)
         ax.set_title(f"{panel.title} ({unit})" if unit else panel.title, fontsize=10)

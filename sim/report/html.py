@@ -1,5 +1,6 @@
-"""report.html of a run: the scenario, the metrics with their 95% confidence intervals and
-the plots, in the self-contained page of sim/report/page.py."""
+"""report.html of a run: the scenario, its targets beside the run's values (the missed ones
+marked), the metrics with their 95% confidence intervals and the plots, in the
+self-contained page of sim/report/page.py. Labels and units are the catalogue's."""
 
 from __future__ import annotations
 
@@ -8,29 +9,14 @@ from html import escape
 
 import pandas as pd
 
-from sim.metrics.display import duration, number, time_unit
+from sim.metrics.catalogue import label, metric
+from sim.metrics.display import duration, number, scale, shown
 from sim.report.page import figure, page
+from sim.report.targets import RULE, staff_hint, target_checks
 from sim.runner.run import RunResult
 from sim.scenario.schema import Scenario
 
-SHARES = {"abandon_rate", "delayed_share", "service_level", "escalation_rate",
-          "resolved_share", "self_service_share", "occupancy"}
-TIMES = {"wait_mean", "wait_p50", "wait_p90", "first_response_mean", "resolution_time_mean"}
-LABELS = {
-    "offered": "offered", "met_closed": "met the channel closed", "answered": "answered",
-    "abandoned": "abandoned",
-    "abandon_rate": "abandoned", "delayed_share": "had to wait", "wait_mean": "mean wait",
-    "wait_p50": "median wait", "wait_p90": "90th percentile wait",
-    "service_level": "service level", "first_response_mean": "mean time to first reply",
-    "escalation_rate": "contacts that led to another contact",
-    "public_complaints": "public complaints",
-    "unanswered_impressions": "impressions while unanswered",
-    "reply_impressions": "impressions of the brand's replies",
-    "transfers_per_need": "channel changes per need", "contacts_per_need": "contacts per need",
-    "resolution_time_mean": "mean time to resolution", "resolved_share": "needs resolved",
-    "self_service_share": "needs resolved by self-service", "occupancy": "occupancy",
-    "agents": "agents on shift (mean)", "cost": "cost",
-}
+VERDICT_CLASS = {"missed": "worse", "met": "better", "unsure": "significant"}  # page.py's CSS
 CAPTIONS = {
     "waits.png": "Waits of answered contacts of the measured period, per channel: the share "
                  "answered within a given wait.",
@@ -51,9 +37,10 @@ def report_html(result: RunResult, plots: dict[str, bytes]) -> str:
         f"{result.replications} replications · seed {result.seed} · "
         f"{result.contacts_simulated:,} contacts simulated in {result.seconds:.1f} s</p>",
         "<h2>Scenario</h2>", scenario_summary(s, result.metrics),
+        "<h2>Targets</h2>", targets(result),
         "<h2>Metrics</h2>",
         "<p>Mean over the replications and its 95% confidence interval (t-distribution). "
-        "Shares in %, times in the unit shown.</p>",
+        "Shares in %, times in the unit shown; the definitions are in docs/metrics.md.</p>",
         _metrics(result),
         "<h2>Plots</h2>",
         *(figure(name, data, CAPTIONS.get(name, name)) for name, data in plots.items()),
@@ -84,6 +71,25 @@ def scenario_summary(s: Scenario, metrics: pd.DataFrame) -> str:
     return head + channels + pools
 
 
+def targets(result: RunResult) -> str:
+    """Each goal of the scenario beside the run's value and 95% CI, the missed ones marked,
+    and the `sim staff` command that meets them."""
+    checks = target_checks(result.scenario, result.metrics)
+    if not checks:
+        return "<p>The scenario sets no target.</p>"
+    rows = ["<table><tr><th>channel / pool</th><th>metric</th><th>target</th>"
+            "<th>value</th><th></th></tr>"]
+    for c in checks:
+        rows.append(f"<tr><td>{escape(c.where.removeprefix('pool:'))}</td>"
+                    f"<td>{escape(label(c.metric))}</td><td>{escape(c.goal)}</td>"
+                    f'<td class="num">{escape(c.value)}</td>'
+                    f'<td class="{VERDICT_CLASS[c.verdict]}">{c.verdict}</td></tr>')
+    rows.append("</table>")
+    hint = staff_hint(checks, "FILE (the scenario file)")
+    return (f"<p>Over the whole measured period; {escape(RULE)}.</p>" + "".join(rows)
+            + (f"<p><b>{escape(hint)}</b></p>" if hint else ""))
+
+
 def _metrics(result: RunResult) -> str:
     m = result.metrics
     order = [*result.scenario.channels, "all", *(f"pool:{p}" for p in result.scenario.pools),
@@ -110,21 +116,13 @@ def _metrics(result: RunResult) -> str:
 
 
 def _cells(r: pd.Series) -> tuple[str, str, str]:
-    """The metric's label (with its unit), its mean and its 95% CI, as shown."""
-    metric = r["metric"]
-    label = LABELS.get(metric, metric.replace("_", " "))
-    if metric in SHARES:
-        unit, factor = "%", 100.0
-    elif metric in TIMES:
-        unit, seconds = time_unit(abs(float(r["mean"])))
-        factor = 1 / seconds
-    else:
-        unit, factor = "", 1.0
-    low, high = r["ci_low"] * factor, r["ci_high"] * factor
-    low = max(low, 0.0)  # every metric is at least 0
-    if metric in SHARES:  # and a share at most 100%
+    """The metric's label, its mean as `shown` gives it and its 95% CI in the mean's unit."""
+    name, mean = r["metric"], float(r["mean"])
+    unit, factor = scale(name, mean)
+    low, high = max(r["ci_low"], 0.0) * factor, r["ci_high"] * factor  # none is below 0
+    if metric(name).kind == "share":  # and a share at most 100%
         high = min(high, 100.0)
-    ci = (f"{number(low)} &ndash; {number(high)}"
+    after = {"": "", "%": "%"}.get(unit, f" {unit}")
+    ci = (f"{number(low)} &ndash; {number(high)}{after}"
           if math.isfinite(low) and math.isfinite(high) and high != low else "")
-    return (f"{label} ({unit})" if unit else label), number(r["mean"] * factor), ci
-
+    return label(name), shown(name, mean), ci

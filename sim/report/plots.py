@@ -83,24 +83,50 @@ def span(result: RunResult) -> float:
     return DAY if is_long(result) else result.scenario.horizon
 
 
-def _series(result: RunResult, channel: str, metric: str) -> pd.DataFrame:
+def _series(result: RunResult, channel: str, metric: str,
+            cut: pd.Series | None = None) -> pd.DataFrame:
     """One (channel, metric) of intervals.csv, by interval, with `x` the interval's midpoint in
-    hours; for a long horizon, by interval of the day: the mean over the days with the 95%
-    t-interval over them, and each day's means in `attrs["days"]` (days x intervals)."""
+    hours and `cut` whether the horizon cuts it short (from `cut`, by interval start, as
+    `cut_by_horizon` gives it); for a long horizon, by interval of the day: the mean over the
+    days with the 95% t-interval over them, the intervals cut short left out, and each day's
+    means in `attrs["days"]` (days x intervals)."""
     i = result.intervals
     rows = i[(i.channel == channel) & (i.metric == metric)].sort_values("interval_start")
     width = result.scenario.interval
     start = rows.interval_start.to_numpy(float)
+    short = np.zeros(len(rows), dtype=bool) if cut is None else \
+        cut.reindex(start, fill_value=False).to_numpy(bool)
     if not is_long(result):
         ends = np.minimum(start + width, result.scenario.horizon)
-        return rows.assign(x=(start + ends) / 2 / HOUR)
-    times_of_day, days = _by_day(start, rows["mean"].to_numpy(float))
-    over_days = summarize_columns(days)  # the days as the sample
+        return rows.assign(x=(start + ends) / 2 / HOUR, cut=short)
+    times_of_day, days = _by_day(start, np.where(short, np.nan, rows["mean"].to_numpy(float)))
+    over_days = summarize_columns(days, metrics=[metric] * days.shape[1])  # days: the sample
     out = pd.DataFrame({"x": (times_of_day + width / 2) / HOUR,
                         **{k: over_days[k].to_numpy(float)
-                           for k in ("mean", "ci_low", "ci_high")}})
+                           for k in ("mean", "ci_low", "ci_high")},
+                        "cut": np.zeros(len(times_of_day), dtype=bool)})
     out.attrs["days"] = days
     return out
+
+
+def cut_by_horizon(result: RunResult, channel: str, within: float = math.inf) -> pd.Series:
+    """By interval start: whether the horizon cuts the interval's value short, so that it is
+    only a bound: some contact of `channel` that arrived in it was still waiting for an agent
+    at the horizon (in some replication: offered > answered + abandoned), and its `within`
+    (a target time: its deadline; infinite: a value that grows until the answer, such as
+    impressions) ends after the horizon."""
+    i = result.intervals
+    of_channel = i.channel.to_numpy() == channel
+    metrics, start, mean = i.metric.to_numpy(), i.interval_start.to_numpy(float), \
+        i["mean"].to_numpy(float)
+    # every metric of a channel has a row at every interval, in the order of their starts
+    offered, answered, abandoned = (mean[of_channel & (metrics == m)]
+                                    for m in ("offered", "answered", "abandoned"))
+    starts = start[of_channel & (metrics == "offered")]
+    waiting = offered - answered - abandoned > 1e-9 * np.maximum(offered, 1.0)  # no rounding
+    horizon = result.scenario.horizon
+    end = np.minimum(starts + result.scenario.interval, horizon)
+    return pd.Series(waiting & (end + within > horizon), index=starts)
 
 
 def _by_day(start: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,14 +141,39 @@ def _by_day(start: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _line(ax: Axes, rows: pd.DataFrame, factor: float, colour: str, label: str | None = None,
-          low: float = -math.inf, high: float = math.inf, alpha: float = 0.2) -> None:
+          alpha: float = 0.2) -> None:
+    """The mean and its band (within the metric's range: the tables' intervals are); the
+    intervals the horizon cuts short (`rows.cut`) dashed grey, without a band."""
     mean = rows["mean"].to_numpy(float) * factor
+    cut = rows["cut"].to_numpy(bool)
     if "days" in rows.attrs:  # a long horizon: each day, faintly
         _faint_days(ax, rows.x.to_numpy(float), rows.attrs["days"] * factor, colour)
-    ax.plot(rows.x, mean, color=colour, lw=1.5, label=label)
-    ci_low = np.clip(rows.ci_low.to_numpy(float) * factor, low, high)
-    ci_high = np.clip(rows.ci_high.to_numpy(float) * factor, low, high)
+    ax.plot(rows.x, np.where(cut, np.nan, mean), color=colour, lw=1.5, label=label)
+    if cut.any():
+        joined = cut | np.append(cut[1:], False)  # from the last whole interval on
+        ax.plot(rows.x, np.where(joined, mean, np.nan), color="0.5", lw=1.2, ls="--")
+    ci_low = np.where(cut, np.nan, rows.ci_low.to_numpy(float)) * factor
+    ci_high = np.where(cut, np.nan, rows.ci_high.to_numpy(float)) * factor
     ax.fill_between(rows.x, ci_low, ci_high, color=colour, alpha=alpha, lw=0)
+
+
+CUT_LABEL = "answered after the horizon"  # the hatched intervals: values still to grow
+
+
+def _cut_spans(ax: Axes, rows: pd.DataFrame, result: RunResult) -> None:
+    """Hatch the runs of intervals the horizon cuts short (`rows.cut`), each named by a text
+    inside it (a legend would cover the lines of a panel this small)."""
+    cut = rows["cut"].to_numpy(bool)
+    if not cut.any():
+        return
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], cut.astype(np.int8), [0]))))
+    start = rows.interval_start.to_numpy(float)
+    for first, stop in zip(edges[::2], edges[1::2], strict=True):
+        end = min(start[stop - 1] + result.scenario.interval, result.scenario.horizon)
+        ax.axvspan(start[first] / HOUR, end / HOUR, facecolor="none", edgecolor="0.75",
+                   hatch="///", lw=0, zorder=0)
+        ax.text(end / HOUR, 50, CUT_LABEL, rotation=90, ha="right", va="center", fontsize=7,
+                color="0.35")
 
 
 def _faint_days(ax: Axes, x: np.ndarray, days: np.ndarray, colour: str) -> None:
@@ -143,7 +194,8 @@ def _colours(result: RunResult) -> dict[str, str]:
 
 def _footnote(fig, result: RunResult, text: str) -> None:
     days = (f"the average day of {result.scenario.horizon / DAY:.3g} days (faint: each day, band: "
-            "95% CI over the days); ") if is_long(result) else ""
+            "95% CI over the days, intervals the horizon cuts short left out); ") \
+        if is_long(result) else ""
     fig.supxlabel(f"{days}{text}; {result.replications} replications, seed {result.seed}",
                   fontsize=8, color="0.3")
 
@@ -210,8 +262,10 @@ def plot_service_level(result: RunResult) -> Figure:
         axes[0].set_axis_off()
     for ax, (name, channel) in zip(axes, channels, strict=False):
         style(ax)
-        rows = _series(result, name, "service_level")
-        _line(ax, rows, 100, colours[name], low=0, high=100)
+        rows = _series(result, name, "service_level",
+                       cut_by_horizon(result, name, channel.target.within))
+        _line(ax, rows, 100, colours[name])
+        _cut_spans(ax, rows, result)
         ax.axhline(channel.target.share * 100, color="0.3", ls="--", lw=1)
         ax.set_title(f"{name}: {channel.target.share:.0%} within "
                      f"{duration(channel.target.within)}", fontsize=10)
@@ -220,7 +274,8 @@ def plot_service_level(result: RunResult) -> Figure:
         time_of_day_axis(ax, span(result))
     fig.suptitle("Service level per interval (contacts counted in the interval they arrive)",
                  fontsize=11)
-    _footnote(fig, result, "line: mean, band: 95% CI, dashed: target share; gaps: no contact")
+    _footnote(fig, result, "line: mean, band: 95% CI, dashed: target share; gaps: no contact; "
+                           "hatched: still waiting at the horizon, the target after it")
     return fig
 
 
@@ -234,8 +289,8 @@ def plot_staffing(result: RunResult) -> Figure:
         agents = _series(result, f"pool:{name}", "agents")
         occupancy = _series(result, f"pool:{name}", "occupancy")
         # several pools share an axis: light bands, so the means stay readable
-        _line(agents_ax, agents, 1, colour, label=name, low=0, alpha=0.1)
-        _line(occupancy_ax, occupancy, 100, colour, label=name, low=0, alpha=0.08)
+        _line(agents_ax, agents, 1, colour, label=name, alpha=0.1)
+        _line(occupancy_ax, occupancy, 100, colour, label=name, alpha=0.08)
         top = max(top, float(occupancy["mean"].fillna(0).max()) * 100 if len(occupancy) else 0)
     agents_ax.set_title("Agents on shift (mean per interval)", fontsize=10)
     agents_ax.set_ylabel("agents", fontsize=8)
@@ -258,18 +313,24 @@ def plot_public(result: RunResult) -> Figure:
     fig, axes = panels(2, 1, width=9.0, height=3.0, margins=STACKED)
     outstanding_ax, impressions_ax = axes
     colours = _colours(result)
+    labelled = False  # the bars the horizon cuts short, once in the legend
     for name in public_channels(result):
         _line(outstanding_ax, _series(result, name, "public_outstanding"), 1, colours[name],
-              label=name, low=0)
-        rows = _series(result, name, "unanswered_impressions")
-        if len(rows):
-            mean = rows["mean"].to_numpy(float)
-            err = np.vstack((np.clip(mean - rows.ci_low.to_numpy(float), 0, None),
-                             np.clip(rows.ci_high.to_numpy(float) - mean, 0, None)))
-            err = np.nan_to_num(err)
-            impressions_ax.bar(rows.x, mean, width=result.scenario.interval / HOUR * 0.85,
-                               color=colours[name], yerr=err, label=name,
-                               error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+              label=name)
+        rows = _series(result, name, "unanswered_impressions", cut_by_horizon(result, name))
+        x, mean = rows.x.to_numpy(float), rows["mean"].to_numpy(float)
+        err = np.nan_to_num(np.vstack((np.clip(mean - rows.ci_low.to_numpy(float), 0, None),
+                                       np.clip(rows.ci_high.to_numpy(float) - mean, 0, None))))
+        width = result.scenario.interval / HOUR * 0.85
+        whole = ~rows["cut"].to_numpy(bool)
+        impressions_ax.bar(x[whole], mean[whole], width=width, color=colours[name],
+                           yerr=err[:, whole], label=name,
+                           error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+        if not whole.all():  # still growing at the horizon: a lower bound, no whisker
+            impressions_ax.bar(x[~whole], mean[~whole], width=width, color="none",
+                               edgecolor=colours[name], hatch="///", lw=0.6,
+                               label=None if labelled else CUT_LABEL)
+            labelled = True
     outstanding_ax.set_title("Public complaints outstanding (not yet replied to)", fontsize=10)
     outstanding_ax.set_ylabel("complaints (mean in interval)", fontsize=8)
     outstanding_ax.set_ylim(bottom=0)
@@ -283,7 +344,8 @@ def plot_public(result: RunResult) -> Figure:
         style(ax)
         time_of_day_axis(ax, span(result))
         ax.legend(fontsize=8, frameon=False, loc="upper left")
-    _footnote(fig, result, "line/bars: mean, band/whiskers: 95% CI")
+    _footnote(fig, result, "line/bars: mean, band/whiskers: 95% CI; hatched: still unanswered "
+                           "at the horizon")
     return fig
 
 

@@ -70,15 +70,23 @@ class RecordFiles:
                     self._failure = failure
 
     def _append(self, replication: int, records: Records) -> None:
-        import pyarrow as pa
-
         for name, path in zip(self.tables, self.paths, strict=True):
             build, measured = TABLES[name]
-            idx = measured(records)
-            for start in range(0, max(len(idx), 1), ROWS):
-                part = pa.Table.from_pandas(build(records, replication, idx[start:start + ROWS]),
-                                            preserve_index=False)
-                self._writer(name, path, part.schema).write_table(part)
+            rows = len(records) if name == "contacts" else len(records.needs.arrival)
+            # the rows that count a part at a time, not all their indices at once: on a long
+            # replication those would outweigh the part
+            for start in range(0, rows, ROWS):
+                idx = measured(records, slice(start, start + ROWS))
+                if len(idx):
+                    self._write(name, path, build(records, replication, idx))
+            if name not in self._writers:  # nothing yet: an empty table gives the file its schema
+                self._write(name, path, build(records, replication, measured(records, slice(0, 0))))
+
+    def _write(self, name: str, path: Path, table) -> None:
+        import pyarrow as pa
+
+        part = pa.Table.from_pandas(table, preserve_index=False)
+        self._writer(name, path, part.schema).write_table(part)
 
     def _writer(self, name: str, path: Path, schema):
         """The file's writer, opened at its first part (on a temporary path)."""

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.metrics.summary import t_quantile
+from sim.metrics.summary import t_quantile, within_range
+from sim.runner import show
 from sim.runner.executors import executor
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, PrecisionReport, request
 from sim.runner.replications import Replication
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 COMPARE_COLUMNS = ["channel", "metric", "arm", "mean", "ci_low", "ci_high", "diff", "diff_low",
                    "diff_high", "significant", "replications"]
+SUMMARY_STATS = ["mean", "ci_low", "ci_high", "diff", "diff_low", "diff_high"]
 
 
 # ---------------------------------------------------------------- pure statistics
@@ -118,6 +120,8 @@ def compare_table(per_replication: Mapping[str, pd.DataFrame],
             rows.append((channel, metric, arm, mean, low, high, diff.mean, diff.low,
                          diff.high, diff.significant, n))
     table = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    # an arm's own interval stays within its metric's range; a difference may be negative
+    table["ci_low"], table["ci_high"] = within_range(table.ci_low, table.ci_high, table.metric)
     return table.astype({"significant": bool, "replications": np.int64})
 
 
@@ -177,6 +181,9 @@ class Arm:
     replication_seconds: list[float]
     source: str | None = None  # the scenario file, when there was one
 
+    def __repr__(self) -> str:
+        return f"Arm {self.label}: {show.headline(self.metrics, self.scenario)}"
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -198,6 +205,29 @@ class Comparison:
     def metrics(self) -> pd.DataFrame:
         """Every arm's metrics table, stacked in arm order."""
         return pd.concat([arm.metrics for arm in self.arms], ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """A row per channel (pools too) and arm, a column per (metric, stat): the arm's mean,
+        ci_low, ci_high, and its paired difference to the first arm (diff, diff_low,
+        diff_high; NaN on the first arm), in stored units (seconds, fractions)."""
+        return show.wide(self.table, ["channel", "arm"], SUMMARY_STATS)
+
+    def _title(self) -> str:
+        return (f"{' vs '.join(self.labels)}: {self.replications} replications, seed "
+                f"{self.seed}, the same customers in every arm")
+
+    def __repr__(self) -> str:
+        return "\n  ".join([f"Comparison {self._title()}", *map(repr, self.arms)])
+
+    def _repr_html_(self) -> str:
+        frames = pd.concat({arm.label: show.figures(self.table[self.table.arm == arm.label],
+                                                    arm.scenario) for arm in self.arms})
+        frames = frames.swaplevel()  # channel, arm: the arms of a channel side by side
+        channels = dict.fromkeys(frames.index.get_level_values(0))
+        order = [(c, a) for c in channels for a in self.labels if (c, a) in frames.index]
+        note = (f"(±x): the paired difference to {self.labels[0]}, where its 95% CI excludes 0"
+                if self.table.significant.any() else None)
+        return show.html([self._title()], frames.reindex(order), [note] if note else [])
 
     def plot(self, kind: str = "main") -> Figure:
         """A plot of the report, the arms side by side, as a matplotlib Figure for a notebook:

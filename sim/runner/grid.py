@@ -1,5 +1,6 @@
 """The points of a sweep: `--set KEY=VALUES` strings expanded to a cartesian product, and each
-point applied to a scenario's TOML dict. Pure functions, no I/O.
+point a dict of dotted key -> value, applied to a scenario's data by
+sim.scenario.changes. Pure functions, no I/O.
 
 VALUES is either an inclusive numeric range `a:b:step` (ints if a, b and step are all ints)
 or a comma-separated list `x,y,z`; each list item is read as a TOML scalar where it can be
@@ -9,15 +10,14 @@ KEY is a dotted scenario path, e.g. `pools.phone.agents` or `needs.twitter_users
 
 from __future__ import annotations
 
-import copy
 import itertools
 import re
 import tomllib
 from decimal import Decimal, InvalidOperation
-from typing import Any
+
+from sim.scenario.changes import is_key
 
 MAX_POINTS = 10_000
-_KEY_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _INT = re.compile(r"^[+-]?\d+$")
 
 
@@ -55,9 +55,7 @@ def parse_set(text: str) -> tuple[str, list[object]]:
     if not sep or not key:
         raise ValueError(f"--set {text}: expected KEY=VALUES, e.g. pools.phone.agents=40:60:2 "
                          "or choice.preset=survey-2010,survey-2015")
-    parts = key.split(".")
-    bad = [p for p in parts if not _KEY_PART.match(p)]
-    if bad:
+    if not is_key(key):
         raise ValueError(f"--set {text}: {key!r} is not a dotted key path (parts are letters, "
                          "digits, _ and -, separated by dots)")
     if not values:
@@ -105,24 +103,3 @@ def scalar(item: str) -> object:
     if isinstance(value, (dict, list)):
         return item
     return value
-
-
-def apply(data: dict[str, Any], point: dict[str, object]) -> dict[str, Any]:
-    """A deep copy of `data` with every dotted key of `point` set, tables made as needed.
-    ValueError if a key goes through a value that is not a table."""
-    out = copy.deepcopy(data)
-    for key, value in point.items():
-        parts = key.split(".")
-        table = out
-        for depth, part in enumerate(parts[:-1]):
-            table = table.setdefault(part, {})
-            if not isinstance(table, dict):
-                where = ".".join(parts[:depth + 1])
-                raise ValueError(f"{key}: {where} is {table!r}, not a table")
-        table[parts[-1]] = copy.deepcopy(value)
-    return out
-
-
-def label(point: dict[str, object]) -> str:
-    """`key=value, key=value`: a point as a person reads it (in error messages)."""
-    return ", ".join(f"{k}={v}" for k, v in point.items())

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sim.runner.quiet import silence
-from sim.runner.workers import ignore_interrupts, kill
+from sim.runner.workers import kill, start_worker, without_main
 
 if TYPE_CHECKING:
     from distributed import LocalCluster
@@ -36,12 +36,14 @@ def local_cluster(workers: int) -> Iterator[LocalCluster]:
 
     before = set(multiprocessing.active_children())
     # the scheduler's HTTP on any free port, not 8787: no warning that 8787 is taken before
-    # `dask_setup` closes it
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None,
-                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0",
-                                             "preload": [__name__]},
-                           preload=[__name__], silence_logs=logging.ERROR)
+    # `dask_setup` closes it; its workers start before it returns, without the caller's
+    # script (see sim.runner.workers)
+    with without_main():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0",
+                                                 "preload": [__name__]},
+                               preload=[__name__], silence_logs=logging.ERROR)
     try:
         yield cluster
     finally:
@@ -60,6 +62,6 @@ def dask_setup(server: Any) -> None:
 
     server.http_server.stop()
     if isinstance(server, Worker):
-        ignore_interrupts()
+        start_worker()
         silence()
 

@@ -9,21 +9,35 @@ joins that thread); closing this process's end of the pipe for writing (the work
 others) turns that wait into an end of file. The pipe and the workers are private attributes
 of the pool: tests/reliability/test_signals.py fails loudly if a Python release renames
 them.
+
+The workers are spawned (a fresh interpreter each: nothing inherited from this process's
+threads) without the caller's main module (see sim.runner.workers): the pool starts them as
+tasks are submitted, so each start is wrapped, not the pool's creation.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import SpawnContext, SpawnProcess
 
-from sim.runner.workers import ignore_interrupts, kill
+from sim.runner.workers import kill, start_worker, without_main
+
+
+class _Worker(SpawnProcess):
+    def start(self) -> None:
+        with without_main():
+            super().start()
+
+
+class _Spawn(SpawnContext):
+    Process = _Worker
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` spawned processes (a fresh interpreter each: nothing inherited
-    from this process's threads) that leave ^C to this process."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts,
-                               mp_context=multiprocessing.get_context("spawn"))
+    """A pool of `workers` spawned processes that need no `__main__` guard in the caller and
+    leave ^C to this process."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=start_worker,
+                               mp_context=_Spawn())
 
 
 def stop(pool: ProcessPoolExecutor) -> None:

@@ -21,6 +21,7 @@ from sim.metrics.needs import measured_needs
 from sim.metrics.summary import summarize_columns
 from sim.metrics.waits import WAIT_EDGES
 from sim.runner import precision as rule
+from sim.runner import show
 from sim.runner.executors import executor
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, Precision, PrecisionReport
 from sim.runner.replications import Replication, run_batch
@@ -60,6 +61,23 @@ class RunResult:
     @property
     def scenario_hash(self) -> str:
         return scenario_hash(self.scenario)
+
+    def summary(self) -> pd.DataFrame:
+        """A row per channel, `all` and pool (`pool:NAME`), a column per (metric, mean /
+        ci_low / ci_high): `metrics` made wide, in stored units (seconds, fractions)."""
+        return show.wide(self.metrics, ["channel"])
+
+    def _title(self) -> str:
+        return (f"{self.scenario.name} (policy {self.scenario.policy.name}): "
+                f"{self.replications} replications, seed {self.seed}")
+
+    def __repr__(self) -> str:
+        return "\n  ".join(filter(None, [f"RunResult {self._title()}",
+                                        show.headline(self.metrics, self.scenario)]))
+
+    def _repr_html_(self) -> str:
+        return show.html([self._title(), show.occupancy(self.metrics)],
+                         show.figures(self.metrics, self.scenario))
 
     def plot(self, kind: str = "waits") -> Figure:
         """A plot of the report as a matplotlib Figure, for a notebook (shown as a cell's
@@ -164,9 +182,14 @@ class Tally:
         self.contacts = 0
         self.seconds: list[float] = []
 
+    def write(self, replication: int, records: Records) -> None:
+        """A replication's records, to the sink (if any)."""
+        if self.sink is not None:
+            self.sink.write(replication, records)
+
     def take(self, rep: Replication) -> None:
-        if self.sink is not None and rep.records is not None:
-            self.sink.write(rep.replication, rep.records)
+        if rep.records is not None:
+            self.write(rep.replication, rep.records)
         if self.metric_keys is None:
             self.metric_keys = _keys(rep.metrics)
             self.interval_keys = _keys(rep.intervals)
@@ -211,7 +234,8 @@ def replicate(scenarios: Sequence[Scenario], replications: int, seed: int,
 
     def batch(first: int, last: int) -> None:
         run_batch(scenarios, range(first, last), seed, pool, on_done,
-                  take=lambda arm, rep: tallies[arm].take(rep), keep_records=keep)
+                  take=lambda arm, rep: tallies[arm].take(rep), keep_records=keep,
+                  records_to=lambda arm, r, records: tallies[arm].write(r, records))
 
     if wanted is None:
         batch(0, replications)
@@ -238,9 +262,10 @@ def summarise(scenario: Scenario, seed: int, tally: Tally, seconds: float,
     """The RunResult of a scenario's replications (without per-record tables)."""
     labels = {"scenario": scenario.name, "policy": scenario.policy.name}
     per_rep = tally.per_replication
-    metrics = summarize(per_rep, ["channel", "metric"])
+    metrics = summarize(per_rep, ["channel", "metric"], bounded=True)
     intervals = pd.concat([tally.interval_keys,
-                           summarize_columns(np.vstack(tally.interval_values))], axis=1)
+                           summarize_columns(np.vstack(tally.interval_values),
+                                             metrics=tally.interval_keys["metric"])], axis=1)
     for table in (metrics, intervals):
         for position, (column, value) in enumerate(labels.items()):
             table.insert(position, column, value)

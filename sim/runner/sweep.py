@@ -27,15 +27,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from sim.files.atomic import write_atomic
 from sim.files.folders import claim
+from sim.runner import show
 from sim.runner.executors import dask_client, run_tasks
-from sim.runner.grid import apply, label, product
+from sim.runner.grid import product
 from sim.runner.precision import DEFAULT_MAX_REPLICATIONS, Precision, request
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED, run, scenario_hash
-from sim.scenario.load import ScenarioError, load_scenario_data, parse_scenario
+from sim.scenario.changes import plain
+from sim.scenario.load import changed_scenario, load_scenario_data, shortened
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 
 VALUE_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "replications"]
 POINTS_DIR = "points"
+SHOWN_POINTS = 20  # rows of a sweep in a notebook
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,29 @@ class SweepResult:
     point_replications: tuple[int, ...] = ()
     grid: dict[str, list[object]] = field(default_factory=dict)  # each key's values, in order
     unreadable: tuple[Path, ...] = ()  # stored points that could not be read: run again
+    # each point's target share per channel, by its values as in `table`
+    targets: dict[tuple, dict[str, float]] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """A row per point (its swept values) and channel (pools too), a column per (metric,
+        mean / ci_low / ci_high), in stored units (seconds, fractions)."""
+        return show.wide(self.table, [*self.keys, "channel"])
+
+    def _title(self) -> str:
+        axes = "; ".join(f"{key} = {shortened(', '.join(map(str, values)), 60)}"
+                         for key, values in self.grid.items())
+        return (f"{axes}: {self.points} points, {self.replications} replications, seed "
+                f"{self.seed}")
+
+    def __repr__(self) -> str:
+        return (f"SweepResult {self._title()}\n  "
+                f"{show.sweep_headline(self.table, self.keys, self.targets)}")
+
+    def _repr_html_(self) -> str:
+        more = self.points - SHOWN_POINTS
+        note = [f"and {more:,} more points: .summary() and .table have every one"] * (more > 0)
+        return show.html([self._title()], show.point_table(self.table, self.keys,
+                                                           self.targets, SHOWN_POINTS), note)
 
     def plot(self, channel: str = "all", metric: str | None = None) -> Figure:
         """`metric` of `channel` against the first swept key, a line per combination of the
@@ -89,15 +116,7 @@ def build_points(source: Scenario | str | Path, grid: Sequence[dict[str, object]
     else:
         name = str(source)
         data = load_scenario_data(source)[1]  # the file itself must be valid
-    points = []
-    for values in grid:
-        where = f"{name} with {label(values)}"
-        try:
-            changed = apply(data, values)
-        except ValueError as err:
-            raise ScenarioError(f"{where}: {err}") from None
-        points.append(Point(values, parse_scenario(changed, source=where)))
-    return points
+    return [Point(values, changed_scenario(data, values, name)) for values in grid]
 
 
 def point_key(point: Point, replications: int, seed: int,
@@ -160,7 +179,7 @@ def _values(values: Iterable[object] | object) -> list[object]:
     """An axis's values as plain Python (a numpy number becomes an int or a float)."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         values = [values]
-    return [v.item() if hasattr(v, "item") and hasattr(v, "dtype") else v for v in values]
+    return [plain(v) for v in values]
 
 
 def run_points(points: Sequence[Point], out: Path, replications: int = DEFAULT_REPLICATIONS,
@@ -198,9 +217,12 @@ def run_points(points: Sequence[Point], out: Path, replications: int = DEFAULT_R
             table[key] = table[key].astype(str)
     used = tuple(int(t.replications.max()) for t in tables)  # 'offered' has every replication
     grid = {key: list(dict.fromkeys(p.values[key] for p in points)) for key in keys}
+    starts = np.cumsum([0, *map(len, tables)])[:-1]
+    targets = {tuple(table.loc[first, keys].tolist()): show.target_shares(p.scenario)
+               for first, p in zip(starts, points, strict=True)}
     return SweepResult(keys, table, seed, replications, len(points),
                        len(points) - len(todo), time.perf_counter() - start, precision, used,
-                       grid, unreadable)
+                       grid, unreadable, targets)
 
 
 def _stored(path: Path) -> pd.DataFrame | None:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.model.distributions import Distribution
-from sim.model.fields import Duration, PositiveDuration, Share
+from sim.model.fields import Duration, PositiveDuration, Share, TimeOfDay
 from sim.model.units import DAY
 from sim.scenario.base import Count, Strict
 
@@ -31,15 +31,17 @@ class Caps(Strict):
 
 
 class Hours(Strict):
-    """Daily opening hours: agents take this channel's contacts only between `open` and `close`."""
+    """Daily opening hours: agents take this channel's contacts only between `open` and `close`
+    ("09:00" to "17:30"; a close before the open is past midnight)."""
 
-    open: Duration
-    close: Duration
+    open: TimeOfDay
+    close: TimeOfDay
 
     @model_validator(mode="after")
     def _within_a_day(self) -> Hours:
         if not (self.open < DAY and 0 < self.close <= DAY and self.open != self.close):
-            raise ValueError("open and close are times of day (0 to 24h) and must differ")
+            raise ValueError("open and close are times of day (00:00 to 24:00) and must "
+                             "differ")
         return self
 
     def next_open(self, t: float) -> float:

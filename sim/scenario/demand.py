@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.model.distributions import Distribution, LogNormal
-from sim.model.fields import Duration, PositiveDuration, Share
+from sim.model.fields import PositiveDuration, Share, TimeOfDay
 from sim.model.units import DAY, HOUR
 from sim.scenario.base import Strict
 
@@ -111,11 +111,11 @@ class Needs(Strict):
 
 
 class Event(Strict):
-    """An outage: from `start` (seconds after t=0) for `length`, needs with `reason`
-    arrive `multiplier` times as often as usual."""
+    """An outage: from `start` (after t=0, midnight: "09:30" on the first day, "2d9h30min" on
+    the third) for `length`, needs with `reason` arrive `multiplier` times as often as usual."""
 
     kind: Literal["outage"] = "outage"
-    start: Duration
+    start: TimeOfDay
     length: PositiveDuration
     multiplier: Annotated[float, Field(ge=1)]
     reason: str = "outage"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.changes import apply, label
 from sim.scenario.files import FileRefused, MiB, read_text
 from sim.scenario.parsing import LimitError, toml_data
 from sim.scenario.schema import Scenario
@@ -22,9 +24,29 @@ class ScenarioError(Exception):
     """A scenario that cannot be used; `str()` is the message for the person who wrote it."""
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """The validated scenario in `path`; ScenarioError (file: key.path: reason) otherwise."""
-    return load_scenario_data(path)[0]
+def load_scenario(path: str | Path, set: Mapping[str, object] | None = None) -> Scenario:
+    """The validated scenario in `path`, with the dotted keys of `set` changed (e.g.
+    `{"pools.phone.agents": 40}`, a value as TOML would give it); ScenarioError (file: key.path:
+    reason) otherwise. The file must be valid as it is, as for a sweep."""
+    scenario, data = load_scenario_data(path)
+    if set is None:
+        return scenario
+    if not isinstance(set, Mapping):
+        raise ScenarioError(f"{printable(str(path))}: set: should be a dict of dotted key -> "
+                            f"value, not {printable(repr(set))}")
+    return changed_scenario(data, set, printable(str(path)))
+
+
+def changed_scenario(data: dict[str, Any], changes: Mapping[str, object],
+                     source: str) -> Scenario:
+    """`data` (a scenario's) with `changes` applied (sim.scenario.changes), validated again;
+    ScenarioError naming `source` and the changes for a key or value the scenario refuses."""
+    where = f"{source} with {label(changes)}"
+    try:
+        changed = apply(data, changes)
+    except ValueError as err:
+        raise ScenarioError(f"{printable(where)}: {printable(str(err))}") from None
+    return parse_scenario(changed, source=where)
 
 
 def load_scenario_data(path: str | Path) -> tuple[Scenario, dict[str, Any]]:
@@ -84,10 +106,10 @@ def error_lines(err: ValidationError) -> list[str]:
 
 
 def _message(e: dict[str, Any]) -> str:
-    if e["type"] == "extra_forbidden":
-        return "unknown key"
     if e["type"] == "missing":
         return "required key is missing"
+    if e["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return "should be a table (a dictionary: { key = value, ... })"
     if e["type"] == "union_tag_invalid":
         known = e["msg"].split("expected tags: ")[-1]
         dist = shortened(repr(e["input"].get("dist")), SHOWN)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.model.fields import Duration, PositiveDuration
-from sim.model.units import DAY
 from sim.scenario.base import Strict
-from sim.scenario.roster import Roster, compound_duration
+from sim.scenario.roster import Roster, ShiftLength, ShiftStart, compound_duration
 
 MAX_AGENTS = 100_000  # on one count: each agent is an object in the run
 Agents = Annotated[int, Field(ge=0, le=MAX_AGENTS)]
@@ -29,8 +28,8 @@ class Shift(Strict):
     """`count` agents from `start` (a time of day) for `length`, every day; `breaks` in
     order, each inside the shift (paid, but off duty)."""
 
-    start: Duration
-    length: PositiveDuration
+    start: ShiftStart
+    length: ShiftLength
     count: Agents
     breaks: list[Break] = Field(default_factory=list)
 
@@ -56,20 +55,6 @@ class Shift(Strict):
                           f"at {compound_duration(end)}: list a shift's breaks in order, "
                           "without overlaps")
             end = max(end, b.at + b.length)
-
-    @field_validator("start")
-    @classmethod
-    def _time_of_day(cls, v: float) -> float:
-        if v >= DAY:
-            raise ValueError("a shift starts at a time of day, below 24h")
-        return v
-
-    @field_validator("length")
-    @classmethod
-    def _at_most_a_day(cls, v: float) -> float:
-        if v > DAY:
-            raise ValueError("a shift lasts at most 24h")
-        return v
 
 
 class PoolCaps(Strict):

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from sim.model.fields import Duration, PositiveDuration
+from sim.model.fields import Duration, PositiveDuration, TimeOfDay
 from sim.model.units import DAY
 from sim.scenario.base import Strict
 
@@ -41,9 +41,9 @@ def compound_duration(seconds: float) -> str:
     return text or "0s"
 
 
-def _time_of_day(v: float) -> float:
+def _below_a_day(v: float) -> float:
     if v >= DAY:
-        raise ValueError("a time of day is below 24h")
+        raise ValueError("a shift starts at a time of day below 24h (00:00 to 23:59)")
     return v
 
 
@@ -53,7 +53,7 @@ def _at_most_a_day(v: float) -> float:
     return v
 
 
-TimeOfDay = Annotated[Duration, AfterValidator(_time_of_day)]
+ShiftStart = Annotated[TimeOfDay, AfterValidator(_below_a_day)]
 ShiftLength = Annotated[PositiveDuration, AfterValidator(_at_most_a_day)]
 
 
@@ -62,8 +62,8 @@ class StartRange(Strict):
     scenario written back reads again."""
 
     model_config = ConfigDict(**Strict.model_config, serialize_by_alias=True)
-    first: TimeOfDay = Field(alias="from")
-    to: TimeOfDay
+    first: ShiftStart = Field(alias="from")
+    to: ShiftStart
     every: PositiveDuration
 
     @model_validator(mode="after")
@@ -104,7 +104,7 @@ def _starts_kind(v: object) -> str | None:
 # The tags are named like pydantic's own list/dict branches, which the loader's key path
 # leaves out: a bad start reads `roster.starts.2`, a bad table key `roster.starts.every`.
 Starts = Annotated[
-    Annotated[Annotated[list[TimeOfDay], Field(min_length=1)], Tag("list[times]")]
+    Annotated[Annotated[list[ShiftStart], Field(min_length=1)], Tag("list[times]")]
     | Annotated[StartRange, Tag("dict[range]")],
     Discriminator(_starts_kind, custom_error_type="starts",
                   custom_error_message="should be a list of times of day or a table "

@@ -2,10 +2,11 @@
 
 Validated once, here; the engine trusts what it is given. Field names are
 the TOML keys and the names used in output columns. Times of day (shift
-starts, opening hours) count from t=0, the end of the warm-up, which is
-midnight: daily patterns repeat every 24 h and the warm-up runs through the
-end of the previous day. The parts live beside this file: channels, pools,
-demand (needs and events), behaviour (journeys and visibility).
+starts, opening hours: "09:00", or a duration after midnight) count from
+t=0, the end of the warm-up, which is midnight: daily patterns repeat every
+24 h and the warm-up runs through the end of the previous day. The parts
+live beside this file: channels, pools, demand (needs and events),
+behaviour (journeys and visibility).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import numpy as np
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from sim.model.fields import Duration, PositiveDuration, Share
+from sim.model.keys import hint
 from sim.model.presets import preset_tables
-from sim.model.units import DAY, HOUR, format_duration
+from sim.model.retweets import expected_retweets
+from sim.model.units import DAY, format_duration
 from sim.policies import policy_class
 from sim.scenario.base import Strict
 from sim.scenario.behaviour import Journeys, Visibility
@@ -130,11 +133,11 @@ class Scenario(Strict):
                 if name == "all" or name.startswith("pool:"):
                     raise ValueError(f"{table}.{name}: the name 'all' and names starting "
                                      "with 'pool:' are reserved for the output tables")
-        known = ", ".join(self.channels)
 
         def check(path: str, name: str | None) -> None:
             if name is not None and name not in self.channels:
-                raise ValueError(f"{path}: {name!r} names no channel (channels: {known})")
+                raise ValueError(f"{path}: {name!r} names no channel"
+                                 f"{hint(name, self.channels, 'channels')}")
 
         for ch, spec in self.channels.items():
             check(f"channels.{ch}.escalate_to", spec.escalate_to)
@@ -182,7 +185,8 @@ class Scenario(Strict):
                 if ch in self.channels:
                     continue
                 if key in self.choice:
-                    raise ValueError(f"choice.{key}.{ch}: names no channel (channels: {known})")
+                    raise ValueError(f"choice.{key}.{ch}: names no channel"
+                                     f"{hint(ch, self.channels, 'channels')}")
                 raise ValueError(f"{where}: table {key!r} names channel {ch!r}, which the "
                                  f"scenario does not define (channels: {known})")
             _check_sum(f"choice.{key}", shares)
@@ -213,15 +217,16 @@ class Scenario(Strict):
                                  f"({', '.join(n.regions)})")
         for k, event in enumerate(self.events):
             if event.reason not in n.reasons:
-                raise ValueError(f"events.{k}.reason: {event.reason!r} names no reason "
-                                 f"(needs.reasons: {', '.join(n.reasons)})")
+                raise ValueError(f"events.{k}.reason: {event.reason!r} names no reason"
+                                 f"{hint(event.reason, n.reasons, 'needs.reasons')}")
         for ch, spec in self.channels.items():
             for field, value in (("fcr", spec.fcr),
                                  ("redirect.share", spec.redirect and spec.redirect.share)):
                 if isinstance(value, dict):
                     for reason in value:
                         if reason != "default" and reason not in n.reasons:
-                            raise ValueError(f"channels.{ch}.{field}.{reason}: names no reason")
+                            raise ValueError(f"channels.{ch}.{field}.{reason}: names no reason"
+                                             f"{hint(reason, n.reasons, 'needs.reasons')}")
                     if "default" not in value and set(n.reasons) - set(value):
                         raise ValueError(f"channels.{ch}.{field}: give 'default' or every "
                                          "reason")
@@ -296,8 +301,7 @@ class Scenario(Strict):
         if not any(c.kind == "public" for c in self.channels.values()):
             return
         v = self.visibility
-        decay = math.log(2) / v.half_life
-        per_need = v.retweet_per_hour / HOUR * -math.expm1(-decay * v.retweet_window) / decay
+        per_need = expected_retweets(v.retweet_per_hour, v.half_life, v.retweet_window)
         if needs * per_need > MAX_CONTACTS:
             raise ValueError(f"visibility.retweet_per_hour: about {needs * per_need:,.0f} "
                              f"retweets per replication, more than {MAX_CONTACTS:,}")

@@ -29,8 +29,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.metrics.catalogue import label
+from sim.metrics.display import number
 from sim.model.staffing import duty_steps, paid_steps, scheduled_for, staffed_seconds
 from sim.model.units import DAY, HOUR
+from sim.runner import show
 from sim.runner.executors import executor
 from sim.runner.run import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from sim.scenario.load import load_scenario_data, parse_scenario
@@ -82,6 +85,28 @@ class StaffResult:
     replications: int
     seed: int
     seconds: float
+
+    def _title(self) -> str:
+        verdict = "confirmed" if self.confirmation.met else "not confirmed"
+        return (f"{self.scenario.name} staffed as {self.staffed.name}: {verdict} on "
+                f"{self.confirmation.replications} confirming replications (searched on "
+                f"{self.replications}, seed {self.seed})")
+
+    def _hours(self) -> str:
+        pools = self.pools()
+        return "agent hours: " + ", ".join(
+            f"{p.pool} {number(p.agent_hours)} (own staffing {number(p.original_agent_hours)})"
+            for p in pools[pools.planned].itertuples())
+
+    def __repr__(self) -> str:
+        missed = [f"{g.key.removeprefix(show.POOL)} {label(g.metric)}"
+                  for g in self.confirmation.goals.itertuples() if not g.met]
+        return "\n  ".join([f"StaffResult {self._title()}", self._hours(),
+                            *([f"missed: {', '.join(missed)}"] if missed else [])])
+
+    def _repr_html_(self) -> str:
+        return show.html([self._title(), self._hours()],
+                         show.goal_table(self.confirmation.goals, self.scenario))
 
     def plot(self) -> Figure:
         """staffing.png as a matplotlib Figure, for a notebook."""

@@ -118,7 +118,7 @@ def test_a_channel_nobody_chooses_counts_zero_and_its_ratios_are_undefined(tmp_p
     for count in ("offered", "answered", "abandoned"):
         row = run.metric("email", count)
         assert row["mean"] == 0 and row.replications == 3
-    for ratio in ("wait_mean", "service_level", "first_response_mean", "abandon_rate"):
+    for ratio in ("wait_mean", "service_level", "first_response_mean", "delayed_share"):
         row = run.metric("email", ratio)
         assert math.isnan(row["mean"]) and row.replications == 0
     assert "email" not in set(run.contacts.channel)

@@ -104,6 +104,26 @@ def test_main_in_process_writes_outputs_and_prints_a_summary(tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == OUTPUTS
 
 
+def test_the_summary_shows_each_target_beside_its_value_and_points_to_sim_staff(tmp_path,
+                                                                              capsys):
+    """The mini scenario's one agent too few misses phone's target by far; with ten agents
+    more it meets it. Times in their unit, shares in %: as the catalogue shows them."""
+    short = write(tmp_path, edit("agents = 3", "agents = 2"), "short.toml")
+    assert main(["run", str(short), "-n", "4", "--records", "none", "--out",
+                 str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "≥ 80% within 20 s" in line)
+    assert "service level" in row and "missed" in row and "%" in row
+    assert f"staffing that meets them: sim staff {short}" in out
+    assert "mean wait" in out and "abandon rate" in out and "wait (s)" not in out
+    ample = write(tmp_path, edit("agents = 3", "agents = 13"), "ample.toml")
+    assert main(["run", str(ample), "-n", "4", "--records", "none", "--out",
+                 str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "met" in next(line for line in out.splitlines() if "within 20 s" in line)
+    assert "sim staff" not in out
+
+
 # ---------------------------------------------------------------- (b) bad scenarios
 
 BAD = [

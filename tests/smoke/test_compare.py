@@ -117,10 +117,10 @@ def test_two_files_show_their_differences(tmp_path):
     assert lines[-1] == f"report: {out / 'report.html'}"
     assert max(len(line) for line in lines[:-2]) <= 100
     text = result.stdout
-    for word in ("erlang-c", "erlang-a", "wait (s)", "service level (%)", "abandoned (%)",
+    for word in ("erlang-c", "erlang-a", "mean wait (s)", "service level (%)", "abandon rate (%)",
                  "Δ = arm minus erlang-c", "* = significant", "results in"):
         assert word in text, word
-    assert any(line.lstrip().startswith("abandoned (%)") and line.rstrip().endswith("*")
+    assert any(line.lstrip().startswith("abandon rate (%)") and line.rstrip().endswith("*")
                for line in lines)
 
 

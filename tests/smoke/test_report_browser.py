@@ -1,5 +1,5 @@
-"""report.html opens in a real browser: headless Chromium renders the page of `sim run` and of
-`sim compare`, and every embedded image loads at the size of its PNG.
+"""report.html opens in a real browser: headless Chromium renders the page of `sim run`, of
+`sim compare` and of `sim sweep`, and every embedded image loads at the size of its PNG.
 
 A copy of the page gets a small script that, once the page has loaded, writes what it found
 into the DOM; `chromium --dump-dom` prints the DOM. The report itself has no script. Without
@@ -18,6 +18,7 @@ import pytest
 import sim
 from sim.report.compare import write_compare
 from sim.report.outputs import write_run
+from sim.report.sweep import write_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = ("headless Chromium not found: install the Debian packages chromium and "
@@ -95,4 +96,13 @@ def test_compare_report_images_load_in_chromium(chromium, tmp_path):
     comparison = sim.compare(scenarios, replications=2, seed=3)
     paths = write_compare(comparison, tmp_path / "out", workers=1)
     assert {p.name for p in paths} >= {"compare_public.png", "report.html"}
+    assert_every_image_loads(chromium, paths, tmp_path / "browser")
+
+
+def test_sweep_report_images_load_in_chromium(chromium, tmp_path):
+    result = sim.sweep(ROOT / "scenarios" / "erlang-c.toml", {"pools.phone.agents": [48, 52]},
+                       replications=1, seed=3)
+    (tmp_path / "out").mkdir()
+    paths, missing = write_sweep(result, tmp_path / "out")
+    assert missing is None and paths[-1].name == "report.html"
     assert_every_image_loads(chromium, paths, tmp_path / "browser")

@@ -1,18 +1,24 @@
 """`sim sweep` end to end: a real sweep on a local dask cluster (2 worker processes, loopback),
-resumed, and refused input."""
+its report, resumed, and refused input; the chart's labels, categories and targets."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from matplotlib.figure import Figure
 
 from sim.files.folders import MARKER
-from sim.report.sweep import plot_sweep
-from sim.runner.sweep import SweepResult
+from sim.metrics.catalogue import label
+from sim.report.sweep import axis, key_name, plot_sweep, sweep_figure
+from sim.runner.sweep import Point, SweepResult
+from sim.scenario.load import parse_scenario
+from tests.support import BASE, edit
 
 ROOT = Path(__file__).resolve().parents[2]
 ERLANG_C = ROOT / "scenarios" / "erlang-c.toml"
@@ -40,7 +46,12 @@ def test_a_sweep_on_two_workers_is_tidy_monotone_and_resumable(tmp_path):
     out = tmp_path / "out"
     sweep(out, workers=2)
     assert {p.name for p in out.iterdir()} == {"sweep.csv", "sweep.parquet", "sweep.png",
-                                               "run.json", "points", MARKER}
+                                               "report.html", "run.json", "points", MARKER}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h1>Sweep of erlang-c</h1>" in page and "data:image/png;base64," in page
+    assert "<th>phone agents</th>" in page and f"<code>{AGENTS}</code>" in page
+    # erlang-c's phone target is 80% within 20 s: each point is judged against it
+    assert page.count("<td>≥ 80%</td>") == 3 and "of 3 points meet the target" in page
     table = pd.read_csv(out / "sweep.csv")
     assert list(table.columns) == COLUMNS
     assert list(dict.fromkeys(table[AGENTS])) == [48, 50, 52]
@@ -115,3 +126,68 @@ def test_the_chart_has_a_line_per_combination_of_the_other_keys(tmp_path):
     result = SweepResult([AGENTS, "choice.preset"], table, 1, 3, 6, 0, 0.0)
     plot_sweep(result, "all", "wait_mean", tmp_path / "sweep.png")
     assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def service_levels(preset_key: str, presets: tuple[str, ...],
+                   shares: dict[str, float]) -> tuple[SweepResult, list[Point]]:
+    """A sweep by hand of the policy (text values) and the agents, with the points' scenarios:
+    the small scenario with its phone target share `shares[policy]`."""
+    rows, points = [], []
+    for k, preset in enumerate(presets):
+        text = edit("share = 0.8", f"share = {shares[preset]}", BASE)
+        scenario = parse_scenario(tomllib.loads(text))
+        for agents in (3, 4):
+            level = 0.5 + 0.1 * agents - 0.05 * k
+            rows.append((preset, agents, "phone", "service_level", level, level - 0.1,
+                         min(level + 0.1, 1.0), 3))
+            points.append(Point({preset_key: preset, "pools.team.agents": agents}, scenario))
+    table = pd.DataFrame(rows, columns=[preset_key, "pools.team.agents", *COLUMNS[1:]])
+    return SweepResult([preset_key, "pools.team.agents"], table, 1, 3, len(points), 0,
+                       0.0), points
+
+
+def target_lines(fig: Figure) -> list:
+    return [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
+
+
+def test_the_chart_reads_the_catalogue_and_shows_text_values_as_categories():
+    result, points = service_levels("policy", ("fifo", "sla-weighted"),
+                                    {"fifo": 0.8, "sla-weighted": 0.8})
+    fig = sweep_figure(result, "phone", "service_level", points)
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == f"{label('service_level')} (%)"
+    assert ax.get_xlabel() == "policy"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["fifo", "sla-weighted"]
+    # a line per agents count, its points beside each category, not joined across them
+    lines = [c.lines[0] for c in ax.containers]
+    assert [line.get_linestyle() for line in lines] == ["None", "None"]
+    xs = [list(line.get_xdata()) for line in lines]
+    assert xs[0] == pytest.approx([-0.04, 0.96]) and xs[1] == pytest.approx([0.04, 1.04])
+    (target,) = target_lines(fig)  # the same target at every point: one line, at 80%
+    assert list(target.get_ydata()) == [80, 80] and target.get_label() == "target ≥ 80.0%"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["target ≥ 80.0%", "team agents = 3", "team agents = 4"]
+
+
+def test_a_swept_target_is_drawn_at_each_point():
+    result, points = service_levels("choice.preset", ("a", "b"), {"a": 0.8, "b": 0.9})
+    result = SweepResult(list(reversed(result.keys)), result.table, 1, 3, 4, 0, 0.0)
+    fig = sweep_figure(result, "phone", "service_level", points)
+    ys = [list(line.get_ydata()) for line in target_lines(fig)]
+    assert ys == [[80, 80], [90, 90]]  # one per preset, over the agents
+    assert fig.axes[0].get_xlabel() == "team agents"
+    assert not target_lines(sweep_figure(result, "phone", "service_level"))  # no scenarios
+
+
+def test_swept_keys_are_named_by_their_last_parts_and_durations_take_one_unit():
+    assert key_name("pools.phone.agents") == "phone agents"
+    assert key_name("choice.preset") == "choice preset"
+    assert key_name("demand.per_hour") == "demand per hour"
+    assert key_name("horizon") == "horizon"
+    patience = axis("channels.phone.patience.mean", ["30s", "1min", "3min"])
+    assert patience.label == "phone patience mean (min)" and patience.categories is None
+    assert list(patience.position.values()) == [0.5, 1.0, 3.0]
+    names = axis("choice.preset", ["survey-2015", "survey-2010"])
+    assert names.categories == ["survey-2015", "survey-2010"]
+    assert list(names.position.values()) == [0.0, 1.0]
+    assert axis("pools.phone.agents", [40, 42]).position == {40: 40.0, 42: 42.0}

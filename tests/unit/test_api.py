@@ -52,3 +52,34 @@ def test_sweep_refuses_a_key_the_scenario_does_not_have():
 
     with pytest.raises(ScenarioError, match=r"pools\.phone\.agentz: unknown key"):
         sim.sweep(SCENARIOS / "erlang-c.toml", {"pools.phone.agentz": [40]})
+
+
+def test_load_with_set_changes_the_values_and_validates_them():
+    scenario = sim.load(SCENARIOS / "erlang-c.toml",
+                        set={"pools.phone.agents": 40, "channels.phone.target.share": 0.9})
+    assert scenario.pools["phone"].agents == 40
+    assert scenario.channels["phone"].target.share == 0.9
+    assert sim.load(SCENARIOS / "erlang-c.toml").pools["phone"].agents == 50  # the file stays
+
+
+def test_load_with_set_refuses_a_bad_key_or_value_with_its_path():
+    from sim.scenario.load import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"erlang-c\.toml with pools\.phone\.agentz=40: "
+                                            r"pools\.phone\.agentz: unknown key"):
+        sim.load(SCENARIOS / "erlang-c.toml", set={"pools.phone.agentz": 40})
+    with pytest.raises(ScenarioError, match=r"pools\.phone\.agents: .*integer"):
+        sim.load(SCENARIOS / "erlang-c.toml", set={"pools.phone.agents": "many"})
+    with pytest.raises(ScenarioError, match=r"name\.x: name is 'erlang-c', not a table"):
+        sim.load(SCENARIOS / "erlang-c.toml", set={"name.x": 1})
+    with pytest.raises(ScenarioError, match="set: should be a dict"):
+        sim.load(SCENARIOS / "erlang-c.toml", set=[("pools.phone.agents", 40)])
+
+
+def test_staff_result_shows_itself_in_a_few_lines():
+    plan = sim.staff(SCENARIOS / "erlang-c.toml", replications=4, max_replications=8)
+    text = repr(plan)
+    assert 2 <= len(text.splitlines()) <= 3 and "erlang-c-staffed" in text
+    assert "agent hours: phone" in text
+    html = plan._repr_html_()
+    assert "phone service level" in html and "≥ 80.0% within 20 s" in html

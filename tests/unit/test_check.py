@@ -12,9 +12,10 @@ import pytest
 from scipy import stats
 
 from sim.check.baseline import Baseline, BaselineError, baseline_json, read_baseline, rounded
-from sim.check.directions import RULES, Tolerance, parse_assignment, parse_tolerance, rule_for
+from sim.check.directions import RULES, parse_assignment, parse_tolerance, rule_for
 from sim.check.paired import holm, one_sided_p, paired_test
 from sim.check.verdict import compare, decide
+from sim.metrics.catalogue import Tolerance
 
 HASH = "0" * 64
 
@@ -80,18 +81,18 @@ def baseline(values: dict, tolerances=None, scenario: Path = Path("s.toml")) -> 
 def test_verdicts_from_compare_and_decide():
     b = baseline({("phone", "wait_mean"): [10, 20, 30, 40],
                   ("phone", "service_level"): [0.8, 0.7, 0.9, 0.8],
-                  ("all", "abandon_rate"): [0.1, 0.1, 0.1, 0.1],
+                  ("all", "escalation_rate"): [0.1, 0.1, 0.1, 0.1],
                   ("email", "wait_mean"): [100, 110, 120, 130]})
     new = {("phone", "wait_mean"): np.array([20, 30, 40, 50.0]),  # +10 s, tolerance 1.25 s
            ("phone", "service_level"): np.array([0.85, 0.75, 0.95, 0.86]),  # better
-           ("all", "abandon_rate"): np.array([0.1, 0.1, 0.1, 0.1])}  # email: missing
+           ("all", "escalation_rate"): np.array([0.1, 0.1, 0.1, 0.1])}  # email: missing
     checks = {(c.channel, c.metric): c for c in decide(compare(b, new))}
     assert checks["phone", "wait_mean"].verdict == "regression"
     assert checks["phone", "wait_mean"].tolerance == pytest.approx(1.25)
     assert checks["phone", "service_level"].verdict == "better"
-    assert checks["all", "abandon_rate"].verdict == "same"
+    assert checks["all", "escalation_rate"].verdict == "same"
     assert checks["email", "wait_mean"].verdict == "missing"
-    assert checks["email", "wait_mean"].failed and not checks["all", "abandon_rate"].moved
+    assert checks["email", "wait_mean"].failed and not checks["all", "escalation_rate"].moved
     loose = compare(b, new, {"wait_mean": Tolerance(absolute=10.0)})
     relaxed = {(c.channel, c.metric): c for c in decide(loose)}
     assert relaxed["phone", "wait_mean"].verdict == "worse"  # exactly at the tolerance

@@ -1,9 +1,10 @@
-"""Which way is better, per metric: the direction table of `sim check` against a statement of
-its own, written here from what each metric means, and the verdicts that follow from it.
+"""Which way is better, per metric: the catalogue's directions (which `sim check` and the
+comparison's colours take) against a statement of their own, written here from what each
+metric means, and the verdicts that follow from it.
 
 A flipped direction passes a regression as an improvement; a metric without a stated way
-cannot be judged. Every metric a replication reports is listed below, as better lower,
-better higher, or neither (a volume or a staffing level, not a quality of service).
+cannot be judged. Every metric of the catalogue is listed below, as better lower, better
+higher, or neither (a volume or a staffing level, not a quality of service).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sim.check.verdict import compare, decide
 from sim.engine.simulation import simulate
 from sim.engine.streams import replication_seed
 from sim.metrics import replication_metrics
+from sim.metrics.catalogue import METRICS
 from sim.metrics.replication import CHANNEL_METRICS, POOL_METRICS
 from sim.scenario.load import load_scenario
 
@@ -30,6 +32,7 @@ BETTER_LOWER = {
     "delayed_share",  # not taken on arrival
     "abandon_rate", "escalation_rate",  # hung up; not resolved where first served
     "public_complaints", "unanswered_impressions",  # seen in public while unanswered
+    "public_outstanding",
     "transfers_per_need", "contacts_per_need",  # effort a need costs its customer
     "cost",
 }
@@ -38,7 +41,7 @@ BETTER_HIGHER = {
     "self_service_share",  # resolved before any contact
 }
 NEITHER = {
-    "offered", "answered", "abandoned", "met_closed",  # volumes: demand decides them
+    "offered", "answered", "abandoned", "met_closed", "offered_per_day",  # volumes: demand
     "reply_impressions",  # how far a public reply travels, whatever the service
     "occupancy", "agents", "on_duty",  # staffing: a plan's input, good at no one level
 }
@@ -47,8 +50,12 @@ EXPECTED = {**dict.fromkeys(BETTER_LOWER, "lower"), **dict.fromkeys(BETTER_HIGHE
 
 def test_the_statement_here_covers_every_metric_once():
     assert not (BETTER_LOWER & BETTER_HIGHER or NEITHER & set(EXPECTED))
-    reported = set(CHANNEL_METRICS) | set(POOL_METRICS)
-    assert reported | set(RULES) == set(EXPECTED) | NEITHER, "a metric without a stated way"
+    assert set(METRICS) == set(EXPECTED) | NEITHER, "a metric without a stated way"
+
+
+def test_the_catalogue_says_the_way_stated_here():
+    assert {name: m.better for name, m in METRICS.items()} == {
+        **dict.fromkeys(NEITHER), **EXPECTED}
 
 
 def test_a_replication_reports_no_metric_beyond_those_listed():
@@ -63,6 +70,19 @@ def test_a_replication_reports_no_metric_beyond_those_listed():
 def test_every_checked_metric_has_a_way_and_it_is_the_right_one():
     assert set(RULES) <= set(EXPECTED)
     assert {m: rule.direction for m, rule in RULES.items()} == {m: EXPECTED[m] for m in RULES}
+
+
+def test_every_metric_with_a_way_and_a_tolerance_is_checked_with_them():
+    """The staffing-like `cost` and the per-interval `public_outstanding` have a way but no
+    tolerance: not checked. The others the catalogue gives both are (wait_p50, the need
+    metrics and self_service_share among them)."""
+    tolerated = {name for name, m in METRICS.items() if m.tolerance is not None}
+    assert set(RULES) == tolerated & set(EXPECTED)
+    assert set(EXPECTED) - set(RULES) == {"cost", "public_outstanding"}
+    assert {"wait_p50", "transfers_per_need", "contacts_per_need",
+            "self_service_share"} <= set(RULES)
+    for name, rule in RULES.items():
+        assert rule.tolerance == METRICS[name].tolerance
 
 
 def test_check_judges_channel_rows_of_its_metrics_only():

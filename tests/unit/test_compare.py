@@ -11,7 +11,8 @@ import pytest
 from rich.console import Console
 
 from sim.metrics import summarize
-from sim.report.compare import console_tables, main_rows
+from sim.report.compare_console import console_tables
+from sim.report.compare_rows import main_rows
 from sim.runner.compare import (
     COMPARE_COLUMNS,
     arm_labels,

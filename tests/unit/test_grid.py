@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.runner.grid import apply, expand, label, parse_set
+from sim.runner.grid import expand, parse_set
+from sim.scenario.changes import apply, label
 
 
 def test_an_integer_range_is_inclusive():

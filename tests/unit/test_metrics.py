@@ -234,7 +234,6 @@ def test_replication_metrics_known_answers():
         ("email", "service_level"): 0.5, ("email", "first_response_mean"): 1800,
         ("all", "offered"): 9, ("all", "answered"): 6, ("all", "abandoned"): 1,
         ("all", "service_level"): 2 / 6,  # phone and email contacts only
-        ("all", "first_response_mean"): 1800,
         ("pool:phone", "occupancy"): 590 / 7200, ("pool:phone", "agents"): 2,
         ("pool:phone", "cost"): 60,
         ("pool:desk", "occupancy"): 1500 / 7200, ("pool:desk", "cost"): 40,
@@ -246,6 +245,10 @@ def test_replication_metrics_known_answers():
     assert ("chat", "service_level") not in got  # no target
     assert ("phone", "first_response_mean") not in got  # realtime channel
     assert ("chat", "first_response_mean") not in got
+    assert ("email", "abandon_rate") not in got  # an email never abandons
+    for m in ("wait_mean", "wait_p50", "wait_p90", "first_response_mean", "delayed_share",
+              "abandon_rate"):  # across channels they would mix phone's seconds, email's hours
+        assert ("all", m) not in got, m
 
 
 def test_metrics_without_data_are_nan():
@@ -296,6 +299,7 @@ def test_interval_metrics_known_answers():
     assert values("phone", "abandoned") == [1, 0, 0]
     assert values("all", "service_level") == pytest.approx([2 / 4, NAN, 0], nan_ok=True)
     assert values("phone", "wait_mean") == pytest.approx([40, NAN, NAN], nan_ok=True)
+    assert values("all", "wait_mean") == []  # no wait across channels, as in metrics.csv
     assert values("pool:phone", "agents") == [2, 2, 2]
     assert values("pool:desk", "occupancy") == pytest.approx([500 / 3000, 400 / 3000, 600 / 1200])
     assert values("pool:phone", "occupancy") == pytest.approx([590 / 3000, 0, 0])

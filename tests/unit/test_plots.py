@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import sim
+from sim.metrics.catalogue import label
 from sim.report import compare_plots, plots
 from sim.report.figures import png
 from sim.runner.sweep import VALUE_COLUMNS, SweepResult
@@ -186,7 +187,7 @@ def test_comparison_waits_panel_per_channel_with_the_target(comparison):
 
 def test_comparison_bars_are_the_arms_means(comparison):
     fig = comparison.plot()
-    ax = next(ax for ax in fig.axes if ax.get_title() == "phone: wait (s)")
+    ax = next(ax for ax in fig.axes if ax.get_title() == "phone: mean wait (s)")
     table = comparison.table.set_index(["channel", "metric", "arm"])
     means = [table.loc[("phone", "wait_mean", arm), "mean"] for arm in comparison.labels]
     assert [bar.get_height() for bar in ax.patches] == pytest.approx(means)
@@ -195,7 +196,7 @@ def test_comparison_bars_are_the_arms_means(comparison):
 def test_comparison_public_plot_only_with_a_public_channel(comparison, public_comparison):
     assert compare_plots.kinds(public_comparison) == ["main", "waits", "public"]
     assert titles(public_comparison.plot("public")) == [
-        "public complaints", "impressions while unanswered", "impressions of the replies"]
+        label(m) for m in ("public_complaints", "unanswered_impressions", "reply_impressions")]
     with pytest.raises(ValueError, match="no arm has a public channel"):
         comparison.plot("public")
 
@@ -218,8 +219,8 @@ def test_sweep_plot_draws_the_metric_against_the_swept_key():
     line = ax.containers[0].lines[0]  # the errorbar's data line
     assert list(line.get_xdata()) == [3, 4, 5]
     assert list(line.get_ydata()) == pytest.approx([50, 70, 90])
-    assert ax.get_xlabel() == "pools.team.agents"
-    assert "service_level (%)" in ax.get_ylabel()
+    assert ax.get_xlabel() == "team agents"  # the key's last parts
+    assert ax.get_ylabel() == f"{label('service_level')} (%)"
 
 
 def test_sweep_plot_of_another_metric_and_of_a_missing_one():

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.report.compare import Cell, main_rows, table_lines, write_compare
+from sim.report.compare import write_compare
 from sim.report.compare_html import _diff
+from sim.report.compare_rows import Cell, main_rows, table_lines
 from sim.report.outputs import write_run
 from tests.support import BASE, edit, write
 
@@ -77,8 +78,25 @@ def test_metrics_and_scenario_are_in_the_report(mini):
     _, out = mini
     html = (out / "report.html").read_text(encoding="utf-8")
     for text in ("phone", "email", "team", "realtime", "deferred", "80% within 20 s",
-                 "service level (%)", "95% CI", "agents on shift"):
+                 "<td>service level</td>", "95% CI", "agents on shift"):
         assert text in html, text
+
+
+def test_the_report_marks_a_missed_target_and_shows_metrics_in_their_units(mini):
+    """The mini scenario's phone queue is short of agents: its 80% in 20 s is missed, and the
+    page says so beside the value and points to `sim staff`. Shares show as %, times with
+    their unit, as the catalogue says; no `all` row of a wait."""
+    _, out = mini
+    html = (out / "report.html").read_text(encoding="utf-8")
+    targets = html.split("<h2>Targets</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "≥ 80% within 20 s" in targets and ">missed</td>" in targets
+    assert "sim staff FILE" in targets
+    table = html.split("<h2>Metrics</h2>", 1)[1].split("<h2>", 1)[0]
+    cells = re.findall(r"<td>(mean wait|service level)</td><td class=\"num\">([^<]+)</td>",
+                       table)
+    assert cells and all(v.endswith(("%", " s", " min", " h")) for _, v in cells)
+    rows = table.split("<td>all</td>", 1)[1].split("pool)</td>", 1)[0]
+    assert "mean wait" not in rows and "<td>service level</td>" in rows
 
 
 def test_a_public_channel_gets_its_panel(public):

@@ -11,11 +11,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim.metrics.busy import overlap_seconds
-from sim.metrics.visibility import (
-    outstanding_seconds,
-    retweet_draws,
-    tweet_impressions,
-)
+from sim.metrics.visibility import outstanding_seconds, tweet_impressions
+from sim.model.retweets import retweet_draws
 
 MIN = 60.0
 H = 80 * MIN
