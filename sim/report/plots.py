@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.metrics import catalogue
 from sim.metrics.display import HOUR, duration, time_unit
 from sim.metrics.summary import summarize_columns
 from sim.metrics.waits import wait_quantile
@@ -270,7 +271,7 @@ def plot_service_level(result: RunResult) -> Figure:
         ax.set_title(f"{name}: {channel.target.share:.0%} within "
                      f"{duration(channel.target.within)}", fontsize=10)
         ax.set_ylim(0, 102)
-        ax.set_ylabel("service level (%)", fontsize=8)
+        ax.set_ylabel(f"{catalogue.label('service_level')} (%)", fontsize=8)
         time_of_day_axis(ax, span(result))
     fig.suptitle("Service level per interval (contacts counted in the interval they arrive)",
                  fontsize=11)
@@ -293,10 +294,10 @@ def plot_staffing(result: RunResult) -> Figure:
         _line(occupancy_ax, occupancy, 100, colour, label=name, alpha=0.08)
         top = max(top, float(occupancy["mean"].fillna(0).max()) * 100 if len(occupancy) else 0)
     agents_ax.set_title("Agents on shift (mean per interval)", fontsize=10)
-    agents_ax.set_ylabel("agents", fontsize=8)
+    agents_ax.set_ylabel(catalogue.label("agents"), fontsize=8)
     agents_ax.set_ylim(bottom=0)
     occupancy_ax.set_title("Occupancy: share of staffed time spent serving", fontsize=10)
-    occupancy_ax.set_ylabel("occupancy (%)", fontsize=8)
+    occupancy_ax.set_ylabel(f"{catalogue.label('occupancy')} (%)", fontsize=8)
     occupancy_ax.set_ylim(0, top * 1.02)
     for ax in axes:
         style(ax)
@@ -332,11 +333,11 @@ def plot_public(result: RunResult) -> Figure:
                                label=None if labelled else CUT_LABEL)
             labelled = True
     outstanding_ax.set_title("Public complaints outstanding (not yet replied to)", fontsize=10)
-    outstanding_ax.set_ylabel("complaints (mean in interval)", fontsize=8)
+    outstanding_ax.set_ylabel(catalogue.label("public_outstanding"), fontsize=8)
     outstanding_ax.set_ylim(bottom=0)
     impressions_ax.set_title("Impressions while unanswered, by interval of the complaint",
                              fontsize=10)
-    impressions_ax.set_ylabel("impressions", fontsize=8)
+    impressions_ax.set_ylabel(catalogue.label("unanswered_impressions"), fontsize=8)
     impressions_ax.set_ylim(bottom=0)
     from matplotlib.ticker import StrMethodFormatter
     impressions_ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
