@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,16 +21,34 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """A temporary path to write to; renamed to `final` only if the block succeeds."""
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(final)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp",
-                               dir=final.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = None
+    # a stop (sim.cli.signals raises it where the main thread is) held back until the
+    # temporary has a name here: raised between making it and `try`, it left the file behind
+    held = _hold(STOPS)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=final.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        _hold(held, signal.SIG_SETMASK)
         yield tmp_path
         os.chmod(tmp_path, 0o666 & ~umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp_path, final)
     finally:
-        tmp_path.unlink(missing_ok=True)
+        _hold(held, signal.SIG_SETMASK)
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
+
+
+STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold(signals: set, how: int = signal.SIG_BLOCK) -> set:
+    """Block `signals` in this thread (or set the mask with SIG_SETMASK); the mask before.
+    Where there is no pthread_sigmask, nothing."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return set()
+    return signal.pthread_sigmask(how, signals)
 
 
 def write_atomic(final: Path, writer: Callable[[Path], object]) -> Path:

@@ -82,4 +82,4 @@ def test_staff_result_shows_itself_in_a_few_lines():
     assert 2 <= len(text.splitlines()) <= 3 and "erlang-c-staffed" in text
     assert "agent hours: phone" in text
     html = plan._repr_html_()
-    assert "phone service level" in html and "≥ 80.0% within 20 s" in html
+    assert "phone service level" in html and "≥ 80% within 20 s" in html
