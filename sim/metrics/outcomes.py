@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.records import ABANDONED, CLOSED, Records
-from sim.metrics.contacts import in_period, measured
+from sim.metrics.contacts import measured
 from sim.metrics.impressions import contact_impressions
 from sim.metrics.public import is_public_complaint
 from sim.scenario.schema import Scenario
@@ -124,7 +124,7 @@ def contact_counts(records: Records, scenario: Scenario, edges: np.ndarray) -> n
     follow_up = has_follow_up(records)
     counts = np.zeros((len(COUNTS), n_bins * n_channels))
     for start in range(0, len(records), PART):
-        idx = start + np.flatnonzero(in_period(records, slice(start, start + PART)))
+        idx = measured(records, slice(start, start + PART))
         o = outcomes(records, scenario, idx, follow_up)
         bin_of = np.searchsorted(edges, o.arrival, side="right") - 1
         counts += group_counts(o, bin_of * n_channels + o.channel, n_bins * n_channels)
