@@ -7,7 +7,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from sim.files.atomic import write_atomic, write_text_atomic
+from sim.files.atomic import write_text_atomic
+from sim.files.tables import write_csv
 from sim.fit.backtest import Backtest
 from sim.fit.measures import MEASURES
 from sim.metrics.catalogue import label
@@ -20,8 +21,8 @@ from sim.report.page import figure, page
 def write_backtest(bt: Backtest, out: Path, title: str) -> list[Path]:
     """The three files in `out`, each written atomically; their paths."""
     intraday = bt.intraday.copy()
-    paths = [write_atomic(out / "backtest.csv", lambda p: bt.table.to_csv(p, index=False)),
-             write_atomic(out / "intraday.csv", lambda p: intraday.to_csv(p, index=False))]
+    paths = [write_csv(out / "backtest.csv", bt.table),
+             write_csv(out / "intraday.csv", intraday)]
     paths.append(write_text_atomic(out / "report.html", _html(bt, title)))
     return paths
 

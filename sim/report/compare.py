@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.files.atomic import write_atomic, write_text_atomic
+from sim.files.tables import write_csv
 from sim.report.compare_html import report_html
 from sim.report.compare_plots import render_plots
 from sim.report.outputs import METRIC_COLUMNS, precision_info
@@ -26,8 +27,8 @@ def write_compare(comparison: Comparison, out: Path, workers: int,
     metrics = comparison.metrics[METRIC_COLUMNS]
     plots = render_plots(comparison)
     return [
-        write_atomic(out / "compare.csv", lambda p: table.to_csv(p, index=False)),
-        write_atomic(out / "metrics.csv", lambda p: metrics.to_csv(p, index=False)),
+        write_csv(out / "compare.csv", table),
+        write_csv(out / "metrics.csv", metrics),
         *(write_atomic(out / name, lambda p, data=data: p.write_bytes(data))
           for name, data in plots.items()),
         write_text_atomic(out / "run.json",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.files.atomic import write_atomic, write_text_atomic
+from sim.files.tables import write_csv
 from sim.runner.precision import Check, PrecisionReport
 from sim.runner.run import RunResult, scenario_hash
 from sim.runner.sweep import SweepResult
@@ -35,8 +36,8 @@ def write_run(result: RunResult, out: Path, workers: int,
     metrics = result.metrics[METRIC_COLUMNS]
     plots = render_plots(result)
     return [
-        write_atomic(out / "metrics.csv", lambda p: metrics.to_csv(p, index=False)),
-        write_atomic(out / "intervals.csv", lambda p: result.intervals.to_csv(p, index=False)),
+        write_csv(out / "metrics.csv", metrics),
+        write_csv(out / "intervals.csv", result.intervals),
         *record_paths,
         write_info(out, {**run_info(result, workers, scheduler), "records": records}),
         *(write_atomic(out / name, lambda p, data=data: p.write_bytes(data))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.files.atomic import write_atomic, write_text_atomic
+from sim.files.tables import write_csv
 from sim.metrics.display import HOUR
 from sim.report.figures import panels, png, style
 from sim.report.plots import clock, time_of_day_axis
@@ -36,9 +37,9 @@ def write_staff(result: StaffResult, out: Path, workers: int,
     return [
         write_text_atomic(out / f"{result.staffed.name}.toml",
                           header + dumps(result.data)),
-        write_atomic(out / "staffing.csv", lambda p: result.plan.to_csv(p, index=False)),
-        write_atomic(out / "roster.csv", lambda p: roster_table(result).to_csv(p, index=False)),
-        write_atomic(out / "targets.csv", lambda p: result.cells.to_csv(p, index=False)),
+        write_csv(out / "staffing.csv", result.plan),
+        write_csv(out / "roster.csv", roster_table(result)),
+        write_csv(out / "targets.csv", result.cells),
         write_atomic(out / "staffing.png", lambda p: p.write_bytes(png(plot_plan(result)))),
         write_text_atomic(out / "run.json",
                           json.dumps(staff_info(result, workers, scheduler), indent=2)),

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.files.atomic import write_atomic, write_text_atomic
+from sim.files.tables import write_csv
 from sim.metrics.catalogue import label
 from sim.metrics.display import scale, shown, time_unit
 from sim.model.units import parse_duration
@@ -58,7 +59,7 @@ def write_sweep(result: SweepResult, out: Path, plot: tuple[str, str] | None = N
 
     table = result.table
     paths = [write_atomic(out / "sweep.parquet", lambda p: table.to_parquet(p, index=False)),
-             write_atomic(out / "sweep.csv", lambda p: table.to_csv(p, index=False))]
+             write_csv(out / "sweep.csv", table)]
     channel, metric = plot or default_plot(table)
     rows = table[(table.channel == channel) & (table.metric == metric)]
     chart, missing = None, None
