@@ -335,7 +335,7 @@ def plot_public(result: RunResult) -> Figure:
     outstanding_ax.set_title("Public complaints outstanding (not yet replied to)", fontsize=10)
     outstanding_ax.set_ylabel(catalogue.label("public_outstanding"), fontsize=8)
     outstanding_ax.set_ylim(bottom=0)
-    impressions_ax.set_title("Impressions while unanswered, by interval of the complaint",
+    impressions_ax.set_title("Impressions while unanswered, by interval of the public contact",
                              fontsize=10)
     impressions_ax.set_ylabel(catalogue.label("unanswered_impressions"), fontsize=8)
     impressions_ax.set_ylim(bottom=0)
