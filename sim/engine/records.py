@@ -49,6 +49,9 @@ class Needs:
     contacts: np.ndarray  # int16 contacts made
     channel_changes: np.ndarray  # int16 contacts on another channel than the one before
 
+    def __len__(self) -> int:
+        return len(self.arrival)
+
 
 @dataclass(frozen=True)
 class Records:

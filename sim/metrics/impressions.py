@@ -18,7 +18,7 @@ def first_public_contact(records: Records, scenario: Scenario) -> np.ndarray:
     public, need = public[order], need[order]
     first = np.ones(len(need), dtype=bool)
     first[1:] = need[1:] != need[:-1]
-    out = np.full(len(records.needs.arrival), -1, dtype=np.intp)
+    out = np.full(len(records.needs), -1, dtype=np.intp)
     out[need[first]] = public[first]
     return out
 

@@ -71,16 +71,16 @@ class RecordFiles:
 
     def _append(self, replication: int, records: Records) -> None:
         for name, path in zip(self.tables, self.paths, strict=True):
-            build, measured = TABLES[name]
-            rows = len(records) if name == "contacts" else len(records.needs.arrival)
+            table = TABLES[name]
             # the rows that count a part at a time, not all their indices at once: on a long
             # replication those would outweigh the part
-            for start in range(0, rows, ROWS):
-                idx = measured(records, slice(start, start + ROWS))
+            for start in range(0, table.rows(records), ROWS):
+                idx = table.measured(records, slice(start, start + ROWS))
                 if len(idx):
-                    self._write(name, path, build(records, replication, idx))
+                    self._write(name, path, table.build(records, replication, idx))
             if name not in self._writers:  # nothing yet: an empty table gives the file its schema
-                self._write(name, path, build(records, replication, measured(records, slice(0, 0))))
+                self._write(name, path, table.build(records, replication,
+                                                    table.measured(records, slice(0, 0))))
 
     def _write(self, name: str, path: Path, table) -> None:
         import pyarrow as pa

@@ -13,11 +13,11 @@ import pandas as pd
 from sim.metrics.catalogue import label
 from sim.metrics.display import half_width, shown
 from sim.runner.compare import Arm
-from sim.runner.show import goal
+from sim.runner.show import GOAL_MISSED as MISSED
+from sim.runner.show import goal, verdict
 from sim.scenario.schema import Scenario
 from sim.staffing.cells import goals_of
 
-MISSED, UNSURE, MET = "missed", "unsure", "met"  # as targets.csv of `sim staff` says
 RULE = "missed: the 95% CI entirely on the wrong side of the target; unsure: the CI holds it"
 
 
@@ -37,14 +37,8 @@ class TargetCheck:
 
     @property
     def verdict(self) -> str:
-        """missed, met or unsure; without a CI (one replication) the mean decides."""
-        if not math.isfinite(self.mean):
-            return UNSURE
-        low, high = (self.low, self.high) if math.isfinite(self.low) and math.isfinite(
-            self.high) else (self.mean, self.mean)
-        if self.at_least:
-            return MISSED if high < self.bound else MET if low >= self.bound else UNSURE
-        return MISSED if low > self.bound else MET if high <= self.bound else UNSURE
+        """missed, met or unsure (`sim.runner.show.verdict`)."""
+        return verdict(self.bound, self.at_least, self.mean, self.low, self.high)
 
     @property
     def goal(self) -> str:

@@ -142,7 +142,18 @@ class RecordSink(Protocol):
     def write(self, replication: int, records: Records) -> None: ...
 
 
-TABLES = {"contacts": (contacts_table, measured), "needs": (needs_table, measured_needs)}
+@dataclass(frozen=True)
+class RecordTable:
+    """A per-record table: `build(records, replication, idx)` makes its rows `idx`, which
+    `measured(records, part)` picks among the rows `part` of the `rows(records)` there are."""
+
+    build: Callable[..., pd.DataFrame]
+    measured: Callable[[Records, slice], np.ndarray]
+    rows: Callable[[Records], int]
+
+
+TABLES = {"contacts": RecordTable(contacts_table, measured, len),
+          "needs": RecordTable(needs_table, measured_needs, lambda records: len(records.needs))}
 RECORDS = {"all": ("contacts", "needs"), "needs": ("needs",), "none": ()}
 
 
@@ -158,7 +169,7 @@ class Tables:
 
     def write(self, replication: int, records: Records) -> None:
         for name in self.tables:
-            self._parts[name].append(TABLES[name][0](records, replication))
+            self._parts[name].append(TABLES[name].build(records, replication))
 
     def table(self, name: str) -> pd.DataFrame | None:
         parts = self._parts.get(name)

@@ -20,6 +20,7 @@ STATS = ("mean", "ci_low", "ci_high")
 KEY_METRICS = ("offered", "service_level", "wait_mean", "abandon_rate", "first_response_mean")
 POOL = "pool:"  # as the metrics name a pool's rows
 MISSED = "✗"
+GOAL_MISSED, GOAL_UNSURE, GOAL_MET = "missed", "unsure", "met"  # as targets.csv of `sim staff`
 MISSED_NOTE = f"{MISSED}: a target missed (the 95% CI entirely on the wrong side of it)"
 
 
@@ -45,9 +46,22 @@ def target_shares(scenario: Scenario) -> dict[str, float]:
     return {name: c.target.share for name, c in scenario.channels.items() if c.target}
 
 
-def misses(mean: float, high: float, share: float) -> bool:
-    """The service level misses `share`: its 95% CI entirely below (no CI: its mean)."""
-    return (high if math.isfinite(high) else mean) < share
+def verdict(bound: float, at_least: bool, mean: float, low: float, high: float) -> str:
+    """A goal (the metric at least, or at most, `bound`) against a run's 95% CI: missed when
+    the CI is entirely on the wrong side, met when entirely on the right one, else unsure;
+    without a CI (one replication) the mean decides, and without a mean it is unsure."""
+    if not math.isfinite(mean):
+        return GOAL_UNSURE
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low = high = mean
+    if at_least:
+        return GOAL_MISSED if high < bound else GOAL_MET if low >= bound else GOAL_UNSURE
+    return GOAL_MISSED if low > bound else GOAL_MET if high <= bound else GOAL_UNSURE
+
+
+def misses(mean: float, low: float, high: float, share: float) -> bool:
+    """A service level with this mean and 95% CI misses its target `share`."""
+    return verdict(share, True, mean, low, high) == GOAL_MISSED
 
 
 def goal(name: str, bound: float, within: float | None = None) -> str:
@@ -69,7 +83,7 @@ def cell(name: str, row: pd.Series, share: float | None = None) -> str:
     """A metric's mean for people; ✗ on a service level missing `share`; a comparison's
     significant difference to the first arm in brackets."""
     text = shown(name, row["mean"])
-    if share is not None and misses(row["mean"], row["ci_high"], share):
+    if share is not None and misses(row["mean"], row["ci_low"], row["ci_high"], share):
         text += f" {MISSED}"
     if row.get("significant", False):
         text += f" ({change(name, row['diff'])})"
@@ -118,7 +132,7 @@ def missed_channels(rows: pd.DataFrame, shares: Mapping[str, float]) -> list[str
     """The channels whose service level in `rows` misses their target share."""
     levels = rows[rows["metric"] == "service_level"]
     return [r.channel for r in levels.itertuples()
-            if r.channel in shares and misses(r.mean, r.ci_high, shares[r.channel])]
+            if r.channel in shares and misses(r.mean, r.ci_low, r.ci_high, shares[r.channel])]
 
 
 def grouped(figures: Sequence[tuple[str, str]]) -> str:

@@ -61,7 +61,8 @@ def test_a_run_html_has_the_key_figures_and_marks_only_the_missed_target(short, 
 def test_a_service_level_whose_ci_holds_the_target_is_not_missed():
     scenario = sim.load(ERLANG_C)  # target 80%
     rows = pd.DataFrame({"channel": ["phone", "phone"], "metric": ["service_level", "offered"],
-                         "mean": [0.78, 100.0], "ci_high": [0.83, 110.0]})
+                         "mean": [0.78, 100.0], "ci_low": [0.73, 90.0],
+                         "ci_high": [0.83, 110.0]})
     assert show.MISSED not in show.figures(rows, scenario).loc["phone", label("service_level")]
     rows.loc[0, "ci_high"] = 0.79
     assert show.MISSED in show.figures(rows, scenario).loc["phone", label("service_level")]

@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 
 from sim.report.targets import (
-    MET,
-    MISSED,
-    UNSURE,
     TargetCheck,
     arms_line,
     staff_hint,
     target_checks,
 )
+from sim.runner.show import GOAL_MET as MET
+from sim.runner.show import GOAL_MISSED as MISSED
+from sim.runner.show import GOAL_UNSURE as UNSURE
 from sim.scenario.load import parse_scenario
 from tests.support import BASE, edit
 
