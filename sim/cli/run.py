@@ -22,7 +22,7 @@ from sim.cli.common import (
     run_kwargs,
 )
 from sim.metrics.catalogue import label
-from sim.metrics.display import half_width, shown
+from sim.metrics.display import half_width, shown, spread
 from sim.report.targets import RULE, TargetCheck, staff_hint, target_checks
 from sim.runner.executors import SchedulerError
 from sim.runner.memory import release_memory
@@ -156,5 +156,5 @@ def _cell(name: str, row) -> str:
         return "-"
     text = shown(name, mean)
     if high == high and high != low:
-        text += f"\n[dim]{half_width(name, mean, (high - low) / 2)}[/]"
+        text += f"\n[dim]{half_width(name, mean, spread(mean, low, high))}[/]"
     return text

@@ -13,6 +13,7 @@ people see times by one rule of units and shares as percentages (sim/metrics/dis
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,6 +60,12 @@ class Metric:
     better: Direction | None  # None: neither way is better (a volume, staffing)
     tolerance: Tolerance | None  # sim check's default; None: not checked
     definition: str  # one line for the glossary
+    passes_one: bool = False  # a share that can pass 1 (see `greatest`)
+
+    @property
+    def greatest(self) -> float:
+        """The largest value the metric can take: 1 for a share, unless it `passes_one`."""
+        return 1.0 if self.kind == "share" and not self.passes_one else math.inf
 
 
 _CONTACTS = "contacts"
@@ -126,8 +133,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "share of needs resolved, of those self-service did not resolve"),
     Metric("self_service_share", "needs resolved by self-service", "share", "fraction", _ALL,
            "higher", SHARE, "share of all needs resolved by self-service, without a contact"),
+    # it passes 1: busy time counts work an agent finishes after a shift, and a chat agent's
+    # sessions as one busy stretch
     Metric("occupancy", "occupancy", "share", "fraction", _POOL, None, None,
-           "busy agent time / on-duty agent time (breaks and shrinkage left out), per pool"),
+           "busy agent time / on-duty agent time (breaks and shrinkage left out), per pool",
+           passes_one=True),
     Metric("agents", "agents on shift (mean)", "count", "agents", _POOL, None, None,
            "mean agents scheduled (paid, breaks included), per pool"),
     Metric("on_duty", "agents on duty (mean)", "count", "agents", _POOL, None, None,

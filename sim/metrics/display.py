@@ -3,6 +3,8 @@ in notebooks, in plots and in report.html (files keep seconds and fractions)."""
 
 from __future__ import annotations
 
+import math
+
 from sim.metrics.catalogue import metric
 
 HOUR = 3600.0
@@ -61,6 +63,15 @@ def shown(name: str, value: float) -> str:
     if kind == "share":
         return f"{value:.1%}"
     return number(value)
+
+
+def spread(mean: float, low: float, high: float) -> float:
+    """The 95% CI half-width to show beside `mean`: the distance to the farther bound, so that
+    a CI cut at its metric's bound (0, or 1 for a share; sim.metrics.summary) still shows the
+    t interval's half-width, kept whole on the other side. NaN without a CI."""
+    if not all(math.isfinite(v) for v in (mean, low, high)):
+        return math.nan
+    return max(mean - low, high - mean)
 
 
 def half_width(name: str, mean: float, half: float) -> str:

@@ -10,10 +10,6 @@ from scipy import special
 
 from sim.metrics.catalogue import METRICS
 
-# Shares that can pass 1: busy over on-duty time counts the work an agent finishes after its
-# shift, and a chat agent's sessions as one busy stretch
-OVER_ONE = frozenset({"occupancy"})
-
 
 def summarize(per_replication: pd.DataFrame, by: list[str],
               confidence: float = 0.95, bounded: bool = False) -> pd.DataFrame:
@@ -66,9 +62,10 @@ def summarize_columns(values: np.ndarray, confidence: float = 0.95,
 def within_range(low: Sequence[float], high: Sequence[float],
                  metrics: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Interval bounds (`low`, `high`; one per entry of `metrics`) cut to what each metric
-    can take: at least 0 (every metric is a count, share, time or cost), a share at most 1
-    (but OVER_ONE). The true value lies inside these bounds, so an interval covers it exactly
-    when the cut interval does: the coverage is the t interval's, and no bound is crossed.
+    can take: at least 0 (every metric is a count, share, time or cost), at most the
+    catalogue's `greatest` (1 for a share, but occupancy). The true value lies inside these
+    bounds, so an interval covers it exactly when the cut interval does: the coverage is the
+    t interval's, and no bound is crossed.
     A name outside the catalogue is left as it is; NaN stays NaN."""
     least, most = range_of(metrics)
     return (np.maximum(np.asarray(low, dtype=float), least),
@@ -80,8 +77,7 @@ def range_of(metrics: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     intervals table repeats a few names over many rows)."""
     codes, names = pd.factorize(pd.Series(metrics, dtype=object))
     low = np.array([0.0 if m in METRICS else -np.inf for m in names])
-    high = np.array([1.0 if m in METRICS and METRICS[m].kind == "share" and m not in OVER_ONE
-                     else np.inf for m in names])
+    high = np.array([METRICS[m].greatest if m in METRICS else np.inf for m in names])
     return low[codes], high[codes]
 
 

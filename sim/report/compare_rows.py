@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.metrics.catalogue import Kind, label, metric, sign
-from sim.metrics.display import number, scale, signed
+from sim.metrics.display import number, scale, signed, spread
 from sim.runner.compare import Comparison
 
 
@@ -114,7 +114,7 @@ def mean_cell(found: pd.DataFrame, arm: str, factor: float) -> Cell:
     r = found.loc[arm]
     half = ""
     if math.isfinite(r["ci_high"]) and r["ci_high"] != r["ci_low"]:
-        half = number((r["ci_high"] - r["ci_low"]) / 2 * factor, 2)
+        half = number(spread(r["mean"], r["ci_low"], r["ci_high"]) * factor, 2)
     return Cell(number(r["mean"] * factor), half)
 
 
@@ -129,7 +129,7 @@ def diff_cell(found: pd.DataFrame, arm: str, factor: float, better: int) -> Cell
         verdict = 1 if good > 0 else -1 if good < 0 else 0
     half = ""
     if math.isfinite(r["diff_high"]) and r["diff_high"] != r["diff_low"]:
-        half = number((r["diff_high"] - r["diff_low"]) / 2 * factor, 2)
+        half = number(spread(r["diff"], r["diff_low"], r["diff_high"]) * factor, 2)
     return Cell(signed(diff), half, verdict)
 
 

@@ -9,7 +9,7 @@ from html import escape
 
 import pandas as pd
 
-from sim.metrics.catalogue import label, metric
+from sim.metrics.catalogue import label
 from sim.metrics.display import duration, number, scale, shown
 from sim.report.page import figure, page
 from sim.report.targets import RULE, staff_hint, target_checks
@@ -119,9 +119,7 @@ def _cells(r: pd.Series) -> tuple[str, str, str]:
     """The metric's label, its mean as `shown` gives it and its 95% CI in the mean's unit."""
     name, mean = r["metric"], float(r["mean"])
     unit, factor = scale(name, mean)
-    low, high = max(r["ci_low"], 0.0) * factor, r["ci_high"] * factor  # none is below 0
-    if metric(name).kind == "share":  # and a share at most 100%
-        high = min(high, 100.0)
+    low, high = r["ci_low"] * factor, r["ci_high"] * factor  # within range (summarize)
     after = {"": "", "%": "%"}.get(unit, f" {unit}")
     ci = (f"{number(low)} &ndash; {number(high)}{after}"
           if math.isfinite(low) and math.isfinite(high) and high != low else "")

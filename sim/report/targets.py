@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.metrics.catalogue import label
-from sim.metrics.display import half_width, shown
+from sim.metrics.display import half_width, shown, spread
 from sim.runner.compare import Arm
 from sim.runner.show import GOAL_MISSED as MISSED
 from sim.runner.show import goal, verdict
@@ -48,9 +48,9 @@ class TargetCheck:
     @property
     def value(self) -> str:
         """The run's value with its CI half-width: "14.5% ±1.2 pt"."""
-        half = (self.high - self.low) / 2
-        spread = half_width(self.metric, self.mean, half) if half > 0 else ""
-        return f"{shown(self.metric, self.mean)} {spread}".rstrip()
+        half = spread(self.mean, self.low, self.high)
+        shown_half = half_width(self.metric, self.mean, half) if half > 0 else ""
+        return f"{shown(self.metric, self.mean)} {shown_half}".rstrip()
 
 
 def target_checks(scenario: Scenario, metrics: pd.DataFrame) -> list[TargetCheck]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.metrics.summary import within_range
 from sim.staffing.cells import Problem
 from sim.staffing.evaluate import Sample, best_end, meets, pooled, worst_end
 
@@ -49,7 +50,8 @@ def confirm(sample: Sample, problem: Problem, first: int) -> Confirmation:
         cell_value, cell_half = pooled(num, den, confidence=1 - 2 * FAMILY_ALPHA / m)
         failing = judged & ~meets(goal, best_end(goal, cell_value, cell_half))
         near = best_end(goal, v, h)
-        rows.append((goal.key, goal.metric, goal.bound, v, v - h, v + h,
+        low, high = in_range(goal.metric, v, h)
+        rows.append((goal.key, goal.metric, goal.bound, v, float(low[0]), float(high[0]),
                      bool(meets(goal, np.array([near]))[0]), int(judged.sum()),
                      int(failing.sum())))
     table = pd.DataFrame(rows, columns=["key", "metric", "bound", "value", "ci_low", "ci_high",
@@ -70,12 +72,20 @@ def cells_table(search: Sample, confirming: Sample, problem: Problem) -> pd.Data
         sure = meets(goal, worst_end(goal, value, spread))
         reachable = meets(goal, best_end(goal, value, spread))
         verdict = np.where(~reachable, "missed", np.where(sure, "met", "unsure"))
+        low, high = in_range(goal.metric, value, half)
+        again_low, again_high = in_range(goal.metric, again, again_half)
         parts.append(pd.DataFrame({
             "interval_start": starts, "key": goal.key, "metric": goal.metric,
             "bound": goal.bound, "judged": problem.judged[goal], "value": value,
-            "ci_low": value - half, "ci_high": value + half,
+            "ci_low": low, "ci_high": high,
             "verdict": np.where(problem.judged[goal], verdict, ""),
-            "confirm": again, "confirm_low": again - again_half,
-            "confirm_high": again + again_half,
+            "confirm": again, "confirm_low": again_low, "confirm_high": again_high,
         }))
     return pd.concat(parts, ignore_index=True)
+
+
+def in_range(metric: str, value, half) -> tuple[np.ndarray, np.ndarray]:
+    """The CI value ± half as the tables show it: cut to what `metric` can take (the
+    verdicts above use the whole half-width)."""
+    value, half = np.atleast_1d(value), np.atleast_1d(half)
+    return within_range(value - half, value + half, [metric] * len(value))

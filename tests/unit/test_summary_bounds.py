@@ -3,12 +3,17 @@ within their range, and still cover the true value at the nominal rate."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from sim.metrics.display import spread
 from sim.metrics.summary import summarize, summarize_columns
+from sim.report.html import _cells
 from sim.runner.compare import compare_table
+from sim.staffing.confirm import in_range
 
 TRIALS = 20_000  # independent runs of a few replications each
 NOMINAL = 0.95
@@ -67,3 +72,22 @@ def test_compare_cuts_each_arms_interval_but_not_the_difference():
     assert table.loc["other", "ci_low"] == 0
     assert table.loc["other", "diff_high"] < 0  # a fall in the rate: a negative difference
     assert table.loc["other", "diff_low"] < -0.31  # wider than the range allows an arm
+
+
+def test_a_cut_interval_shows_the_half_width_of_its_whole_side():
+    # an abandon rate of 0.2% whose t interval -0.1%..0.5% was cut at 0: ±0.3 pt, not ±0.25
+    assert spread(0.002, 0.0, 0.005) == pytest.approx(0.003)
+    assert spread(0.5, 0.4, 0.6) == pytest.approx(0.1)  # uncut: the half-width itself
+    assert math.isnan(spread(0.5, math.nan, math.nan))  # one replication: no CI
+
+
+def test_a_staffing_goals_shown_interval_is_cut_but_its_verdict_is_not():
+    low, high = in_range("service_level", np.array([0.98, 0.02]), np.array([0.05, 0.05]))
+    assert list(high) == [1.0, pytest.approx(0.07)] and list(low) == [pytest.approx(0.93), 0]
+    low, high = in_range("occupancy", 0.99, 0.05)  # may pass 1
+    assert high[0] == pytest.approx(1.04)
+
+
+def test_the_report_shows_an_occupancy_interval_past_100_percent():
+    row = pd.Series({"metric": "occupancy", "mean": 0.99, "ci_low": 0.97, "ci_high": 1.01})
+    assert "101" in _cells(row)[2]
